@@ -1,0 +1,3 @@
+module github.com/storybot/storybot
+
+go 1.26

@@ -1,0 +1,145 @@
+// Package sqlite is storybot's embedded store: one SQLite file (through the
+// pure-Go modernc.org/sqlite driver, so no cgo), in WAL mode, with its schema
+// migrations embedded and applied on open and an FTS5 full-text index.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is an open store.
+type DB struct {
+	db  *sql.DB
+	now func() time.Time
+}
+
+// Open opens the database file at path, creating it and its folder if needed,
+// and brings its schema up to date.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("open store: no database path")
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+	}
+	q := url.Values{}
+	for _, p := range []string{
+		"busy_timeout(10000)", // wait for another writer instead of failing
+		"journal_mode(WAL)",   // readers never block the writer
+		"synchronous(NORMAL)", // safe with WAL: a crash loses no committed transaction, a power cut may lose the last
+		"foreign_keys(ON)",
+		"cache_size(-16000)", // 16 MB page cache
+		"temp_store(MEMORY)",
+	} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate") // write transactions take the lock up front: no deadlocks on upgrade
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+	sqldb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	db := &DB{db: sqldb, now: time.Now}
+	if err := db.migrate(ctx); err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.db.Close() }
+
+// migrate applies the embedded migrations newer than the database's
+// user_version, each in its own transaction.
+func (db *DB) migrate(ctx context.Context) error {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	var version int
+	if err := db.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("read schema version (is this a storybot database?): %w", err)
+	}
+	if version > len(names) {
+		return fmt.Errorf("the database has schema version %d, newer than this storybot knows (%d): upgrade storybot", version, len(names))
+	}
+	for i := version; i < len(names); i++ {
+		src, err := migrations.ReadFile(names[i])
+		if err != nil {
+			return err
+		}
+		tx, err := db.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(src)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", filepath.Base(names[i]), err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", filepath.Base(names[i]), err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %s: %w", filepath.Base(names[i]), err)
+		}
+	}
+	return nil
+}
+
+// Check runs SQLite's integrity check and the full-text index's own, and
+// returns an error describing the first problem found.
+func (db *DB) Check(ctx context.Context) error {
+	var res string
+	if err := db.db.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res); err != nil {
+		return fmt.Errorf("integrity check: %w", err)
+	}
+	if res != "ok" {
+		return fmt.Errorf("integrity check: %s", res)
+	}
+	if _, err := db.db.ExecContext(ctx, "INSERT INTO stories_fts(stories_fts) VALUES ('integrity-check')"); err != nil {
+		return fmt.Errorf("full-text index check: %w", err)
+	}
+	return nil
+}
+
+func unix(t time.Time) int64 { return t.UTC().Unix() }
+
+func fromUnix(s int64) time.Time { return time.Unix(s, 0).UTC() }
+
+func nullUnix(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: unix(t), Valid: true}
+}
+
+func fromNullUnix(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return fromUnix(n.Int64)
+}
+
+// titleKey is the form of a title that prefix lookups compare.
+func titleKey(title string) string { return strings.ToLower(title) }

@@ -73,20 +73,56 @@ func Run(ctx context.Context, db Putter, paths []string, opt Options) (Stats, er
 	if opt.ProgressEvery <= 0 {
 		opt.ProgressEvery = 2 * time.Second
 	}
-	r := &run{db: db, opt: opt, start: time.Now()}
-	r.lastProgress = r.start
-	for _, p := range paths {
-		if err := r.path(ctx, p); err != nil {
-			r.stats.Elapsed = time.Since(r.start)
-			return r.stats, err
+	// Reading and parsing run in their own goroutine, ahead of the writer, so
+	// both cores are busy; items keep the order the inputs were read in.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	items := make(chan item, opt.BatchSize)
+	rd := &reader{opt: opt, items: items}
+	go func() {
+		defer close(items)
+		for _, p := range paths {
+			if rd.path(ctx, p) != nil {
+				return
+			}
 		}
+	}()
+
+	w := &writer{db: db, opt: opt, start: time.Now(), stats: Stats{Failures: []Failure{}, Skips: []string{}}}
+	w.lastProgress = w.start
+	err := w.consume(ctx, items)
+	cancel()
+	for range items {
+		// Let the reader finish.
 	}
-	err := r.flush(ctx)
-	r.stats.Elapsed = time.Since(r.start)
-	return r.stats, err
+	w.stats.Elapsed = time.Since(w.start)
+	return w.stats, err
 }
 
-type run struct {
+// item is one result of reading the input: an article, a failure or a skipped file.
+type item struct {
+	article *article.Article
+	failure *Failure
+	skipped string
+}
+
+// reader walks the inputs and parses them into items.
+type reader struct {
+	opt   Options
+	items chan<- item
+}
+
+func (rd *reader) send(ctx context.Context, it item) error {
+	select {
+	case rd.items <- it:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// writer stores the articles it receives in batches and counts everything.
+type writer struct {
 	db           Putter
 	opt          Options
 	stats        Stats
@@ -95,14 +131,37 @@ type run struct {
 	lastProgress time.Time
 }
 
+func (w *writer) consume(ctx context.Context, items <-chan item) error {
+	for it := range items {
+		switch {
+		case it.article != nil:
+			w.batch = append(w.batch, *it.article)
+			if len(w.batch) >= w.opt.BatchSize {
+				if err := w.flush(ctx); err != nil {
+					return err
+				}
+			}
+		case it.failure != nil:
+			w.stats.Failed++
+			w.stats.Failures = append(w.stats.Failures, *it.failure)
+		default:
+			w.stats.Skipped++
+			w.stats.Skips = append(w.stats.Skips, it.skipped)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return w.flush(ctx)
+}
+
 // fail records a failed input. A parse error's line number joins the source.
-func (r *run) fail(source string, err error) {
+func (rd *reader) fail(ctx context.Context, source string, err error) error {
 	var pe *article.ParseError
-	if errors.As(err, &pe) && pe.Line > 0 && !strings.HasSuffix(source, fmt.Sprintf(":%d", pe.Line)) {
+	if errors.As(err, &pe) && pe.Line > 0 {
 		source = fmt.Sprintf("%s:%d", source, pe.Line)
 	}
-	r.stats.Failed++
-	r.stats.Failures = append(r.stats.Failures, Failure{Source: source, Reason: reason(err)})
+	return rd.send(ctx, item{failure: &Failure{Source: source, Reason: reason(err)}})
 }
 
 // reason is an error as a user reads it: a parse error already names its file.
@@ -118,25 +177,25 @@ func reason(err error) string {
 	return err.Error()
 }
 
-func (r *run) path(ctx context.Context, p string) error {
+func (rd *reader) path(ctx context.Context, p string) error {
 	if p == Stdin {
-		if r.opt.Stdin == nil {
-			r.fail("standard input", errors.New("no standard input"))
-			return nil
+		if rd.opt.Stdin == nil {
+			return rd.fail(ctx, "standard input", errors.New("no standard input"))
 		}
-		return r.stdin(ctx)
+		return rd.stdin(ctx)
 	}
 	fi, err := os.Stat(p)
 	if err != nil {
-		r.fail(p, err)
-		return nil
+		return rd.fail(ctx, p, err)
 	}
 	if !fi.IsDir() {
-		return r.file(ctx, p)
+		return rd.file(ctx, p)
 	}
 	return filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
-			r.fail(path, err)
+			if err := rd.fail(ctx, path, err); err != nil {
+				return err
+			}
 			if d != nil && d.IsDir() {
 				return filepath.SkipDir
 			}
@@ -151,116 +210,102 @@ func (r *run) path(ctx context.Context, p string) error {
 			}
 			return nil
 		}
-		return r.file(ctx, path)
+		return rd.file(ctx, path)
 	})
 }
 
 // file ingests one file. Files that are not .txt or .jsonl are skipped.
-func (r *run) file(ctx context.Context, path string) error {
+func (rd *reader) file(ctx context.Context, path string) error {
 	ext := strings.ToLower(filepath.Ext(path))
 	if ext != ".txt" && ext != ".jsonl" {
-		r.stats.Skipped++
-		r.stats.Skips = append(r.stats.Skips, path)
-		return nil
+		return rd.send(ctx, item{skipped: path})
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		r.fail(path, err)
-		return nil
+		return rd.fail(ctx, path, err)
 	}
 	defer f.Close()
 	if ext == ".jsonl" {
-		return r.jsonl(ctx, path, f)
+		return rd.jsonl(ctx, path, f)
 	}
 	a, err := article.ParseText(filepath.Base(path), f)
 	if err != nil {
-		r.fail(path, err)
-		return nil
+		return rd.fail(ctx, path, err)
 	}
-	return r.add(ctx, a)
+	return rd.send(ctx, item{article: &a})
 }
 
-func (r *run) stdin(ctx context.Context) error {
-	br := bufio.NewReader(r.opt.Stdin)
+func (rd *reader) stdin(ctx context.Context) error {
+	br := bufio.NewReader(rd.opt.Stdin)
 	for {
 		b, err := br.Peek(1)
 		if err != nil {
-			r.fail("standard input", errors.New("empty input"))
-			return nil
+			return rd.fail(ctx, "standard input", errors.New("empty input"))
 		}
 		switch b[0] {
 		case ' ', '\t', '\r', '\n':
 			br.ReadByte()
 			continue
 		case '{':
-			return r.jsonl(ctx, "standard input", br)
+			return rd.jsonl(ctx, "standard input", br)
 		}
 		a, err := article.ParseText("standard input", br)
 		if err != nil {
-			r.fail("standard input", err)
-			return nil
+			return rd.fail(ctx, "standard input", err)
 		}
-		return r.add(ctx, a)
+		return rd.send(ctx, item{article: &a})
 	}
 }
 
-func (r *run) jsonl(ctx context.Context, name string, rd io.Reader) error {
-	jr := article.NewJSONLReader(filepath.Base(name), rd)
+func (rd *reader) jsonl(ctx context.Context, name string, in io.Reader) error {
+	jr := article.NewJSONLReader(filepath.Base(name), in)
 	for {
 		a, err := jr.Next()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		var pe *article.ParseError
-		if errors.As(err, &pe) {
-			r.fail(name, err)
-			continue
+		switch {
+		case errors.As(err, &pe):
+			err = rd.fail(ctx, name, err) // a bad line: go on with the next
+		case err != nil:
+			return rd.fail(ctx, name, err) // the input itself failed: stop reading it
+		default:
+			err = rd.send(ctx, item{article: &a})
 		}
 		if err != nil {
-			r.fail(name, err)
-			return nil
-		}
-		if err := r.add(ctx, a); err != nil {
 			return err
 		}
 	}
 }
 
-func (r *run) add(ctx context.Context, a article.Article) error {
-	r.batch = append(r.batch, a)
-	if len(r.batch) >= r.opt.BatchSize {
-		return r.flush(ctx)
-	}
-	return nil
-}
-
 // flush stores the pending batch in one transaction.
-func (r *run) flush(ctx context.Context) error {
-	if len(r.batch) == 0 {
+func (w *writer) flush(ctx context.Context) error {
+	if len(w.batch) == 0 {
 		return nil
 	}
-	res, err := r.db.Put(ctx, r.batch)
+	res, err := w.db.Put(ctx, w.batch)
 	if err != nil {
-		return fmt.Errorf("store %d articles: %w", len(r.batch), err)
+		return fmt.Errorf("store %d articles: %w", len(w.batch), err)
 	}
-	r.batch = r.batch[:0]
+	w.batch = w.batch[:0]
 	for _, pr := range res {
 		switch pr.Outcome {
 		case store.Added:
-			r.stats.Added++
+			w.stats.Added++
 		case store.Updated:
-			r.stats.Updated++
+			w.stats.Updated++
 		case store.Unchanged:
-			r.stats.Unchanged++
+			w.stats.Unchanged++
 		case store.Duplicate:
-			r.stats.Duplicate++
+			w.stats.Duplicate++
 		}
 	}
-	if r.opt.Progress != nil && time.Since(r.lastProgress) >= r.opt.ProgressEvery {
-		r.lastProgress = time.Now()
-		s := r.stats
-		s.Elapsed = time.Since(r.start)
-		r.opt.Progress(s)
+	if w.opt.Progress != nil && time.Since(w.lastProgress) >= w.opt.ProgressEvery {
+		w.lastProgress = time.Now()
+		s := w.stats
+		s.Elapsed = time.Since(w.start)
+		w.opt.Progress(s)
 	}
 	return nil
 }

@@ -95,7 +95,11 @@ func printIngest(w io.Writer, s ingest.Stats) {
 		parts = append(parts, fmt.Sprintf("%d duplicates of stored stories", s.Duplicate))
 	}
 	parts = append(parts, fmt.Sprintf("%d skipped", s.Skipped), fmt.Sprintf("%d failed", s.Failed))
-	fmt.Fprintf(w, "Ingested %d articles in %s: %s.\n", s.Articles(), s.Elapsed.Round(time.Millisecond), strings.Join(parts, ", "))
+	noun := "articles"
+	if s.Articles() == 1 {
+		noun = "article"
+	}
+	fmt.Fprintf(w, "Ingested %d %s in %s: %s.\n", s.Articles(), noun, s.Elapsed.Round(time.Millisecond), strings.Join(parts, ", "))
 	if len(s.Skips) > 0 {
 		fmt.Fprintf(w, "Skipped (not .txt or .jsonl): %s\n", listSome(s.Skips))
 	}

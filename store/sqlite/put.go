@@ -40,12 +40,18 @@ func (db *DB) Put(ctx context.Context, as []article.Article) ([]store.PutResult,
 		return nil, fmt.Errorf("put: %w", err)
 	}
 	defer tx.Rollback()
+	b := &batch{db: db, tx: tx, now: unix(db.now()), reindex: map[int64]bool{}}
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(n), 0) FROM stories`).Scan(&b.lastOld); err != nil {
+		return nil, fmt.Errorf("put: %w", err)
+	}
 	res := make([]store.PutResult, len(as))
-	now := unix(db.now())
 	for i, a := range as {
-		if res[i], err = put(ctx, tx, a, now); err != nil {
+		if res[i], err = b.put(ctx, a); err != nil {
 			return nil, fmt.Errorf("put %q: %w", a.Title, err)
 		}
+	}
+	if err := b.index(ctx); err != nil {
+		return nil, fmt.Errorf("put: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("put: commit: %w", err)
@@ -53,9 +59,47 @@ func (db *DB) Put(ctx context.Context, as []article.Article) ([]store.PutResult,
 	return res, nil
 }
 
-func put(ctx context.Context, tx *sql.Tx, a article.Article, now int64) (store.PutResult, error) {
+// batch is one Put's transaction. Changes to the full-text index wait for
+// the end of the batch (see index).
+type batch struct {
+	db      *DB
+	tx      *sql.Tx
+	now     int64
+	lastOld int64          // rows above this were added by this batch
+	deletes []deletion     // stale index entries of updated rows
+	reindex map[int64]bool // updated rows that were indexed before this batch
+}
+
+// deletion is what the external-content index needs to remove a row's entry:
+// the exact values it was indexed with.
+type deletion struct {
+	n           int64
+	title, body string
+}
+
+// index brings the full-text index up to date with the batch's changes.
+func (b *batch) index(ctx context.Context) error {
+	for _, d := range b.deletes {
+		if _, err := b.tx.ExecContext(ctx, `INSERT INTO stories_fts(stories_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)`,
+			d.n, d.title, d.body); err != nil {
+			return fmt.Errorf("unindex story: %w", err)
+		}
+	}
+	for n := range b.reindex {
+		if _, err := b.tx.ExecContext(ctx, `INSERT INTO stories_fts(rowid, title, body) SELECT n, title, body FROM stories WHERE n = ?`, n); err != nil {
+			return fmt.Errorf("reindex story: %w", err)
+		}
+	}
+	if _, err := b.tx.ExecContext(ctx, `INSERT INTO stories_fts(rowid, title, body) SELECT n, title, body FROM stories WHERE n > ?`, b.lastOld); err != nil {
+		return fmt.Errorf("index stories: %w", err)
+	}
+	return nil
+}
+
+func (b *batch) put(ctx context.Context, a article.Article) (store.PutResult, error) {
+	now := b.now
 	hash := a.ContentHash()
-	old, err := findSame(ctx, tx, a)
+	n, old, err := b.findSame(ctx, a)
 	switch {
 	case err == nil:
 		if same(old, a, hash) {
@@ -65,12 +109,16 @@ func put(ctx context.Context, tx *sql.Tx, a article.Article, now int64) (store.P
 		if url == "" {
 			url = old.URL // an update without a URL keeps the one we know
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE stories SET title = ?, title_key = ?, body = ?, url = ?, author = ?,
+		_, err := b.exec(ctx, `UPDATE stories SET title = ?, title_key = ?, body = ?, url = ?, author = ?,
 			source = ?, published = ?, updated = ?, hash = ?, changed = ? WHERE id = ?`,
 			a.Title, titleKey(a.Title), a.Body, url, a.Author, a.Source,
 			unix(a.Published), nullUnix(a.Updated), hash, now, old.ID)
 		if err != nil {
 			return store.PutResult{}, fmt.Errorf("update %s: %w", old.ID, err)
+		}
+		if n <= b.lastOld && !b.reindex[n] {
+			b.deletes = append(b.deletes, deletion{n: n, title: old.Title, body: old.Body})
+			b.reindex[n] = true
 		}
 		return store.PutResult{ID: old.ID, Outcome: store.Updated}, nil
 	case !errors.Is(err, sql.ErrNoRows):
@@ -78,7 +126,7 @@ func put(ctx context.Context, tx *sql.Tx, a article.Article, now int64) (store.P
 	}
 
 	var dupID string
-	err = tx.QueryRowContext(ctx, `SELECT id FROM stories WHERE hash = ? LIMIT 1`, hash).Scan(&dupID)
+	err = b.queryRow(ctx, `SELECT id FROM stories WHERE hash = ? LIMIT 1`, hash).Scan(&dupID)
 	switch {
 	case err == nil:
 		return store.PutResult{ID: dupID, Outcome: store.Duplicate}, nil
@@ -86,11 +134,11 @@ func put(ctx context.Context, tx *sql.Tx, a article.Article, now int64) (store.P
 		return store.PutResult{}, fmt.Errorf("look up hash: %w", err)
 	}
 
-	id, err := freeID(ctx, tx, a)
+	id, err := b.freeID(ctx, a)
 	if err != nil {
 		return store.PutResult{}, err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO stories (id, title, title_key, body, url, author, source,
+	_, err = b.exec(ctx, `INSERT INTO stories (id, title, title_key, body, url, author, source,
 		published, updated, hash, ingested, changed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		id, a.Title, titleKey(a.Title), a.Body, a.URL, a.Author, a.Source,
 		unix(a.Published), nullUnix(a.Updated), hash, now, now)
@@ -100,32 +148,38 @@ func put(ctx context.Context, tx *sql.Tx, a article.Article, now int64) (store.P
 	return store.PutResult{ID: id, Outcome: store.Added}, nil
 }
 
-// findSame returns the stored story that a is a version of, or sql.ErrNoRows.
-func findSame(ctx context.Context, tx *sql.Tx, a article.Article) (store.Story, error) {
+// findSame returns the stored story that a is a version of, and its row
+// number, or sql.ErrNoRows.
+func (b *batch) findSame(ctx context.Context, a article.Article) (int64, store.Story, error) {
+	var n int64
 	if a.URL != "" {
-		s, err := scanStory(tx.QueryRowContext(ctx, `SELECT `+storyColumns+` FROM stories s WHERE s.url = ?`, a.URL))
+		// "url <> ''" lets SQLite use the partial index on url.
+		s, err := scanStory(b.queryRow(ctx, `SELECT `+storyColumns+`, s.n FROM stories s
+			WHERE s.url = ? AND s.url <> ''`, a.URL), &n)
 		if !errors.Is(err, sql.ErrNoRows) {
-			return s, err
+			return n, s, err
 		}
 	}
 	// Without a URL on one side, the same title and time is the same story.
-	return scanStory(tx.QueryRowContext(ctx, `SELECT `+storyColumns+` FROM stories s
+	s, err := scanStory(b.queryRow(ctx, `SELECT `+storyColumns+`, s.n FROM stories s
 		WHERE s.title = ? AND s.published = ? AND (s.url = '' OR ? = '') LIMIT 1`,
-		a.Title, unix(a.Published), a.URL))
+		a.Title, unix(a.Published), a.URL), &n)
+	return n, s, err
 }
 
-// same reports whether storing a would change nothing.
+// same reports whether storing a would change nothing that matters: the
+// same story read from another file is not a change.
 func same(old store.Story, a article.Article, hash string) bool {
-	return old.Hash == hash && old.Author == a.Author && old.Source == a.Source &&
+	return old.Hash == hash && old.Author == a.Author &&
 		(old.URL == a.URL || a.URL == "") &&
 		old.Published.Equal(a.Published.Truncate(1e9)) && old.Updated.Equal(a.Updated.Truncate(1e9))
 }
 
 // freeID returns the shortest of the article's ID candidates not yet taken.
-func freeID(ctx context.Context, tx *sql.Tx, a article.Article) (string, error) {
+func (b *batch) freeID(ctx context.Context, a article.Article) (string, error) {
 	for _, id := range store.NewID(a) {
 		var n int
-		err := tx.QueryRowContext(ctx, `SELECT 1 FROM stories WHERE id = ?`, id).Scan(&n)
+		err := b.queryRow(ctx, `SELECT 1 FROM stories WHERE id = ?`, id).Scan(&n)
 		if errors.Is(err, sql.ErrNoRows) {
 			return id, nil
 		}
@@ -134,4 +188,23 @@ func freeID(ctx context.Context, tx *sql.Tx, a article.Article) (string, error) 
 		}
 	}
 	return "", errors.New("no free story ID") // 45 candidates from a 256-bit hash all taken: cannot happen
+}
+
+// exec and queryRow run a statement of the put path in the batch's
+// transaction, prepared once per database rather than once per article.
+func (b *batch) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := b.db.prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return b.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+}
+
+func (b *batch) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := b.db.prepared(ctx, query)
+	if err != nil {
+		// Let the error surface from Scan, as QueryRow's own errors do.
+		return b.tx.QueryRowContext(ctx, query, args...)
+	}
+	return b.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 }

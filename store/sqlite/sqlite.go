@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -27,6 +28,27 @@ var migrations embed.FS
 type DB struct {
 	db  *sql.DB
 	now func() time.Time
+
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt // see prepared
+}
+
+// prepared returns query prepared on the database, preparing it on first use.
+func (db *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if st := db.stmts[query]; st != nil {
+		return st, nil
+	}
+	st, err := db.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if db.stmts == nil {
+		db.stmts = map[string]*sql.Stmt{}
+	}
+	db.stmts[query] = st
+	return st, nil
 }
 
 // Open opens the database file at path, creating it and its folder if needed,
@@ -66,7 +88,15 @@ func Open(ctx context.Context, path string) (*DB, error) {
 }
 
 // Close closes the database.
-func (db *DB) Close() error { return db.db.Close() }
+func (db *DB) Close() error {
+	db.mu.Lock()
+	for _, st := range db.stmts {
+		st.Close()
+	}
+	db.stmts = nil
+	db.mu.Unlock()
+	return db.db.Close()
+}
 
 // migrate applies the embedded migrations newer than the database's
 // user_version, each in its own transaction.

@@ -1,0 +1,90 @@
+// Package corpus generates synthetic news articles for benchmarks: realistic
+// sizes and a Zipf-distributed vocabulary, deterministic for a given seed.
+package corpus
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/storybot/storybot/article"
+)
+
+// Generator makes articles. It is not safe for concurrent use.
+type Generator struct {
+	rng   *rand.Rand
+	zipf  *rand.Zipf
+	vocab []string
+	start time.Time
+	n     int
+}
+
+// VocabSize is the number of distinct words articles are made of.
+const VocabSize = 50000
+
+// New returns a generator; the same seed gives the same articles.
+func New(seed uint64) *Generator {
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	g := &Generator{
+		rng:   rng,
+		zipf:  rand.NewZipf(rng, 1.1, 2, VocabSize-1),
+		start: time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC),
+	}
+	syll := []string{"ba", "ko", "ri", "tan", "mel", "sor", "vi", "den", "lu", "pra", "gos", "he", "nit", "wa", "ster", "cal", "fe", "jo", "mun", "tre"}
+	seen := map[string]bool{}
+	for len(g.vocab) < VocabSize {
+		var b strings.Builder
+		for range 1 + rng.IntN(4) {
+			b.WriteString(syll[rng.IntN(len(syll))])
+		}
+		if w := b.String(); !seen[w] {
+			seen[w] = true
+			g.vocab = append(g.vocab, w)
+		}
+	}
+	return g
+}
+
+// Word returns a word drawn from the vocabulary by its Zipf distribution.
+func (g *Generator) Word() string { return g.vocab[g.zipf.Uint64()] }
+
+func (g *Generator) sentence(words int) string {
+	var b strings.Builder
+	for i := range words {
+		w := g.Word()
+		if i == 0 {
+			w = strings.ToUpper(w[:1]) + w[1:]
+		} else {
+			b.WriteByte(' ')
+		}
+		b.WriteString(w)
+	}
+	b.WriteByte('.')
+	return b.String()
+}
+
+// Article returns the next article: a title of 6 to 12 words and a body of
+// about words words in paragraphs of two or three sentences.
+func (g *Generator) Article(words int) article.Article {
+	g.n++
+	var paras []string
+	for n := 0; n < words; {
+		var p []string
+		for range 2 + g.rng.IntN(2) {
+			k := 8 + g.rng.IntN(20)
+			p = append(p, g.sentence(k))
+			n += k
+		}
+		paras = append(paras, strings.Join(p, " "))
+	}
+	title := strings.TrimSuffix(g.sentence(6+g.rng.IntN(7)), ".")
+	return article.Article{
+		Title:     title,
+		Body:      strings.Join(paras, "\n"),
+		URL:       fmt.Sprintf("https://news.example/%d", g.n),
+		Author:    "Staff Reporter",
+		Source:    "generated",
+		Published: g.start.Add(time.Duration(g.n) * 7 * time.Minute),
+	}
+}

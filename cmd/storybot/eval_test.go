@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -17,9 +15,7 @@ const evalData = `{"id":"a1","article":"The council approved 300 homes on Monday
 // runEvalCLI runs storybot with args and returns its exit status and output.
 func runEvalCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	code = Run(context.Background(), args, &IO{In: strings.NewReader(""), Out: &out, Err: &errb}, func(string) string { return "" })
-	return code, out.String(), errb.String()
+	return cli(t, "", args...)
 }
 
 func writeEvalFile(t *testing.T, name, content string) string {

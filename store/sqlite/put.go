@@ -134,18 +134,24 @@ func (b *batch) put(ctx context.Context, a article.Article) (store.PutResult, er
 		return store.PutResult{}, fmt.Errorf("look up hash: %w", err)
 	}
 
-	id, err := b.freeID(ctx, a)
-	if err != nil {
-		return store.PutResult{}, err
+	// The first ID candidate that is free: "ON CONFLICT DO NOTHING" inserts
+	// nothing when another story has it, and the next, longer one is tried.
+	for _, id := range store.NewID(a) {
+		res, err := b.exec(ctx, `INSERT INTO stories (id, title, title_key, body, url, author, source,
+			published, updated, hash, ingested, changed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO NOTHING`,
+			id, a.Title, titleKey(a.Title), a.Body, a.URL, a.Author, a.Source,
+			unix(a.Published), nullUnix(a.Updated), hash, now, now)
+		if err != nil {
+			return store.PutResult{}, fmt.Errorf("insert: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return store.PutResult{}, fmt.Errorf("insert: %w", err)
+		} else if n == 1 {
+			return store.PutResult{ID: id, Outcome: store.Added}, nil
+		}
 	}
-	_, err = b.exec(ctx, `INSERT INTO stories (id, title, title_key, body, url, author, source,
-		published, updated, hash, ingested, changed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, a.Title, titleKey(a.Title), a.Body, a.URL, a.Author, a.Source,
-		unix(a.Published), nullUnix(a.Updated), hash, now, now)
-	if err != nil {
-		return store.PutResult{}, fmt.Errorf("insert: %w", err)
-	}
-	return store.PutResult{ID: id, Outcome: store.Added}, nil
+	return store.PutResult{}, errors.New("insert: no free story ID") // 45 candidates from a 256-bit hash all taken: cannot happen
 }
 
 // findSame returns the stored story that a is a version of, and its row
@@ -162,8 +168,8 @@ func (b *batch) findSame(ctx context.Context, a article.Article) (int64, store.S
 	}
 	// Without a URL on one side, the same title and time is the same story.
 	s, err := scanStory(b.queryRow(ctx, `SELECT `+storyColumns+`, s.n FROM stories s
-		WHERE s.title = ? AND s.published = ? AND (s.url = '' OR ? = '') LIMIT 1`,
-		a.Title, unix(a.Published), a.URL), &n)
+		WHERE s.title_key = ? AND s.published = ? AND s.title = ? AND (s.url = '' OR ? = '') LIMIT 1`,
+		titleKey(a.Title), unix(a.Published), a.Title, a.URL), &n)
 	return n, s, err
 }
 
@@ -173,21 +179,6 @@ func same(old store.Story, a article.Article, hash string) bool {
 	return old.Hash == hash && old.Author == a.Author &&
 		(old.URL == a.URL || a.URL == "") &&
 		old.Published.Equal(a.Published.Truncate(1e9)) && old.Updated.Equal(a.Updated.Truncate(1e9))
-}
-
-// freeID returns the shortest of the article's ID candidates not yet taken.
-func (b *batch) freeID(ctx context.Context, a article.Article) (string, error) {
-	for _, id := range store.NewID(a) {
-		var n int
-		err := b.queryRow(ctx, `SELECT 1 FROM stories WHERE id = ?`, id).Scan(&n)
-		if errors.Is(err, sql.ErrNoRows) {
-			return id, nil
-		}
-		if err != nil {
-			return "", fmt.Errorf("look up id: %w", err)
-		}
-	}
-	return "", errors.New("no free story ID") // 45 candidates from a 256-bit hash all taken: cannot happen
 }
 
 // exec and queryRow run a statement of the put path in the batch's

@@ -15,18 +15,19 @@ CREATE TABLE stories (
 	changed   INTEGER NOT NULL           -- Unix seconds: last added or updated
 );
 CREATE UNIQUE INDEX stories_url ON stories(url) WHERE url <> '';
-CREATE INDEX stories_title_published ON stories(title, published);
 CREATE INDEX stories_hash ON stories(hash);
 CREATE INDEX stories_published ON stories(published);
-CREATE INDEX stories_title_key ON stories(title_key);
+-- Serves both the title-prefix lookup and finding a story by title and time.
+CREATE INDEX stories_title_key ON stories(title_key, published);
 
 CREATE VIRTUAL TABLE stories_fts USING fts5(
 	title, body,
 	content = 'stories', content_rowid = 'n',
-	tokenize = 'porter unicode61 remove_diacritics 2'
+	tokenize = 'porter unicode61 remove_diacritics 2',
+	detail = column
 );
 -- The index is kept up to date by the Go code, not by triggers: a trigger
 -- would make FTS5 flush its in-memory index to disk for every row, but one
 -- INSERT ... SELECT at the end of a batch flushes once.
 -- Merge index segments less eagerly: faster bulk ingest, a little more work per query.
-INSERT INTO stories_fts(stories_fts, rank) VALUES ('automerge', 8);
+INSERT INTO stories_fts(stories_fts, rank) VALUES ('automerge', 16);

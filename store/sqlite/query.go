@@ -115,33 +115,110 @@ func scanTitles(rows *sql.Rows, seen map[string]bool) ([]store.Title, error) {
 
 // Search returns up to limit stories matching query, best first, ranked by
 // BM25 over title and body (a title match weighs more). Stories must contain
-// every word of the query (common words aside); when none does, stories with
+// every word of the query, common words aside; when none does, stories with
 // any of them are returned.
+//
+// Words found in many stories (see dropCommon) are left out of the query when it
+// has rarer ones: BM25 gives such words next to no weight, and matching them
+// is what makes a query slow. A query of such words alone returns the newest
+// stories that contain them all.
 func (db *DB) Search(ctx context.Context, query string, limit int) ([]store.Hit, error) {
 	terms := store.Terms(query)
 	if len(terms) == 0 {
 		return nil, nil
 	}
-	for i, t := range terms {
-		terms[i] = `"` + t + `"`
+	rare, err := db.dropCommon(ctx, terms)
+	if err != nil {
+		return nil, err
 	}
-	hits, err := db.search(ctx, strings.Join(terms, " AND "), limit)
-	if err != nil || len(hits) > 0 || len(terms) == 1 {
+	if len(rare) == 0 {
+		return db.search(ctx, matchAll(terms), limit, false)
+	}
+	hits, err := db.search(ctx, matchAll(rare), limit, true)
+	if err != nil || len(hits) > 0 || len(rare) == 1 {
 		return hits, err
 	}
-	return db.search(ctx, strings.Join(terms, " OR "), limit)
+	return db.search(ctx, matchAny(rare), limit, true)
+}
+
+func quote(terms []string) []string {
+	q := make([]string, len(terms))
+	for i, t := range terms {
+		q[i] = `"` + t + `"` // terms are letters and digits only: nothing to escape
+	}
+	return q
+}
+
+func matchAll(terms []string) string { return strings.Join(quote(terms), " AND ") }
+func matchAny(terms []string) string { return strings.Join(quote(terms), " OR ") }
+
+// commonSample is how many of the newest stories common looks at, and
+// minStories how many a store must hold before any word counts as common.
+const commonSample, minStories = 1000, 200
+
+// dropCommon returns terms without the common ones: those in more than a
+// quarter of the newest commonSample stories (BM25 weighs such a word less
+// than a third of a rare one, and ranking by it means counting every story
+// that has it). It costs one bounded index lookup a term.
+func (db *DB) dropCommon(ctx context.Context, terms []string) ([]string, error) {
+	var last sql.NullInt64
+	if err := db.db.QueryRowContext(ctx, `SELECT max(n) FROM stories`).Scan(&last); err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	if last.Int64 < minStories {
+		return terms, nil
+	}
+	var rare []string
+	for _, t := range terms {
+		var n int
+		if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM stories_fts WHERE stories_fts MATCH ? AND rowid > ?`,
+			matchAll([]string{t}), last.Int64-commonSample).Scan(&n); err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		if 4*n <= commonSample {
+			rare = append(rare, t)
+		}
+	}
+	return rare, nil
 }
 
 // Column weights for BM25: a word in the title counts as much as several in the body.
 const titleWeight, bodyWeight = 4.0, 1.0
 
-func (db *DB) search(ctx context.Context, match string, limit int) ([]store.Hit, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT `+storyColumns+`, r.score, snippet(stories_fts, 1, '', '', '…', 16)
-		FROM (SELECT rowid, bm25(stories_fts, ?, ?) AS score FROM stories_fts WHERE stories_fts MATCH ?
-			ORDER BY score LIMIT ?) r
-		JOIN stories_fts ON stories_fts.rowid = r.rowid AND stories_fts MATCH ?
-		JOIN stories s ON s.n = r.rowid
-		ORDER BY r.score`, titleWeight, bodyWeight, match, limit, match)
+// rankWindow bounds the work of ranking: when more stories than this match a
+// query, only the rankWindow most recently added matches are ranked. BM25
+// costs time for every matching story, and a query that matches thousands of
+// them is broad enough that the newest are what a news reader wants.
+const rankWindow = 1000
+
+// search runs one full-text query: ranked by BM25 when rank is set, else
+// newest first.
+func (db *DB) search(ctx context.Context, match string, limit int, rank bool) ([]store.Hit, error) {
+	var rows *sql.Rows
+	var err error
+	if rank {
+		// The oldest row among the newest rankWindow matches: reading rowids in
+		// descending order stops after rankWindow, without ranking anything.
+		var floor sql.NullInt64
+		if err := db.db.QueryRowContext(ctx, `SELECT min(rowid) FROM (SELECT rowid FROM stories_fts
+			WHERE stories_fts MATCH ? ORDER BY rowid DESC LIMIT ?)`, match, rankWindow).Scan(&floor); err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		if !floor.Valid {
+			return nil, nil // no match
+		}
+		rows, err = db.db.QueryContext(ctx, `SELECT `+storyColumns+`, r.score, snippet(stories_fts, 1, '', '', '…', 16)
+			FROM (SELECT rowid, bm25(stories_fts, ?, ?) AS score FROM stories_fts
+				WHERE stories_fts MATCH ? AND rowid >= ? ORDER BY score LIMIT ?) r
+			JOIN stories_fts ON stories_fts.rowid = r.rowid AND stories_fts MATCH ?
+			JOIN stories s ON s.n = r.rowid
+			ORDER BY r.score`, titleWeight, bodyWeight, match, floor.Int64, limit, match)
+	} else {
+		// No bm25 here: it would count every story holding each word.
+		rows, err = db.db.QueryContext(ctx, `SELECT `+storyColumns+`, 0, snippet(stories_fts, 1, '', '', '…', 16)
+			FROM stories_fts JOIN stories s ON s.n = stories_fts.rowid
+			WHERE stories_fts MATCH ? ORDER BY stories_fts.rowid DESC LIMIT ?`, match, limit)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}

@@ -68,7 +68,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		"journal_mode(WAL)",   // readers never block the writer
 		"synchronous(NORMAL)", // safe with WAL: a crash loses no committed transaction, a power cut may lose the last
 		"foreign_keys(ON)",
-		"cache_size(-16000)", // 16 MB page cache
+		"cache_size(-8000)", // 8 MB page cache
 		"temp_store(MEMORY)",
 	} {
 		q.Add("_pragma", p)

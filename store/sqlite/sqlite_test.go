@@ -228,3 +228,39 @@ func TestNewerSchemaRefused(t *testing.T) {
 		t.Errorf("got %v, want an error asking to upgrade", err)
 	}
 }
+
+func TestSearchCommonWords(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTest(t)
+	var as []article.Article
+	for i := range 400 {
+		body := fmt.Sprintf("The council met on day %d.", i)
+		if i%50 == 0 {
+			body += " A flood closed the high street."
+		}
+		as = append(as, art(fmt.Sprintf("Council news %d", i), body, day.Add(time.Duration(i)*time.Hour)))
+	}
+	res := mustPut(t, db, as...)
+
+	// "council" is in every story: it is dropped, and "flood" decides.
+	hits, err := db.Search(ctx, "council flood", 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hits) != 8 {
+		t.Fatalf("council flood: got %d hits, want the 8 flood stories", len(hits))
+	}
+	for _, h := range hits {
+		if !strings.Contains(h.Body, "flood") {
+			t.Errorf("hit without flood: %q", h.Body)
+		}
+	}
+	// A query of common words alone lists the newest stories that have them.
+	hits, err = db.Search(ctx, "council", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hits) != 3 || hits[0].ID != res[399].ID || hits[2].ID != res[397].ID {
+		t.Errorf("council: got %d hits starting %v, want the 3 newest", len(hits), hits)
+	}
+}

@@ -23,8 +23,7 @@ CREATE INDEX stories_title_key ON stories(title_key, published);
 CREATE VIRTUAL TABLE stories_fts USING fts5(
 	title, body,
 	content = 'stories', content_rowid = 'n',
-	tokenize = 'porter unicode61 remove_diacritics 2',
-	detail = column
+	tokenize = 'porter unicode61 remove_diacritics 2'
 );
 -- The index is kept up to date by the Go code, not by triggers: a trigger
 -- would make FTS5 flush its in-memory index to disk for every row, but one

@@ -4,12 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/storybot/storybot/article"
+	"github.com/storybot/storybot/llm/mock"
 	"github.com/storybot/storybot/samples"
 	"github.com/storybot/storybot/store"
+	"github.com/storybot/storybot/store/sqlite"
 	"github.com/storybot/storybot/summarize"
 )
 
@@ -25,8 +26,10 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "demo", "demo [--db FILE]", `
 Loads the sample stories bundled with storybot (made-up local news) into a
 database of their own, then shows what storybot does with them: the list of
-stories, a search, and a story with its summary. Needs no Discord token, no
-API key and no network.`)
+stories, a search, and a story with its summary: by the mock model (run
+in-process unless LLM_MODE is set), then from the summary cache, then the
+extractive summary storybot falls back to when the model fails. Needs no
+Discord token, no API key and no network.`)
 	db := fs.String("db", demoDB, "SQLite database `file` for the demo")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -75,19 +78,71 @@ API key and no network.`)
 		return fmt.Errorf("demo search found nothing: %v", err)
 	}
 	s := hits[0].Story
-	fmt.Fprintf(w, "\n== Summaries of the best match, by the built-in extractive summarizer\n\n")
-	fmt.Fprintf(w, "%s  [%s]\n%s · %s\n\n", clean(s.Title), s.ID, s.Published.Format("2 January 2006 15:04 MST"), clean(s.Author))
-	for _, style := range []summarize.Style{summarize.Brief, summarize.Standard} {
-		sum := summarize.Extract(s.Title, s.Body, style)
-		fmt.Fprintf(w, "%s summary (extractive):\n  %s\n\n", strings.ToUpper(style.String()[:1])+style.String()[1:], clean(strings.Join(sum, " ")))
+	if err := demoSummaries(ctx, env, st, *db, query); err != nil {
+		return err
 	}
-	fmt.Fprintf(w, "== Next\n")
+	fmt.Fprintf(w, "\n== Next\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
 	fmt.Fprintf(tw, "  storybot search --db %s WORDS\tsearch the sample stories\n", *db)
 	fmt.Fprintf(tw, "  storybot show --db %s %s\tread one in full\n", *db, s.ID)
+	fmt.Fprintf(tw, "  LLM_MODE=mock storybot story --db %s --json %s\tthe summary as JSON: engine, fallback, cache\n", *db, s.ID)
 	fmt.Fprintf(tw, "  storybot ingest PATH...\tadd your own articles (.txt or .jsonl) to %s\n", defaultDB)
 	fmt.Fprintf(tw, "  storybot --help\teverything else\n")
 	return tw.Flush()
+}
+
+// demoSummaries shows "storybot story" on the best match for query: a
+// summary by the model (the mock, in-process, unless LLM_MODE says
+// otherwise), the same again from the cache, then, in mock mode, the
+// extractive fallback when the model fails.
+func demoSummaries(ctx context.Context, env *Env, st *sqlite.DB, db, query string) error {
+	w := env.Out
+	settings, err := readLLMSettings(env.Getenv, modeMock)
+	if err != nil {
+		return err
+	}
+	log := newLogger(env)
+	sum, err := newSummarizer(settings, st, log)
+	if err != nil {
+		return err
+	}
+	defer sum.Close()
+	about := "the mock model, running inside storybot (LLM_MODE=mock)"
+	switch sum.mode {
+	case modeOpenAI:
+		about = "your model, " + sum.model + " (LLM_MODE=openai)"
+	case modeOff:
+		about = "the built-in extractive summarizer (LLM_MODE=off)"
+	}
+	fmt.Fprintf(w, "\n== The best match, summarized by %s\n   (storybot story --db %s --style brief --fresh %q)\n\n", about, db, query)
+	r, err := storyReply(ctx, st, sum, query, summarize.Brief, true)
+	if err != nil {
+		return err
+	}
+	printStoryHeader(w, r)
+	printSummary(w, r)
+	fmt.Fprintf(w, "\n== The same again: served from the summary cache, no model call\n   (storybot story --db %s --style brief %q)\n\n", db, query)
+	if r, err = storyReply(ctx, st, sum, query, summarize.Brief, false); err != nil {
+		return err
+	}
+	printSummary(w, r)
+	if sum.mode != modeMock {
+		return nil
+	}
+	failing := settings
+	failing.cfg.Model = mock.FaultError500
+	bad, err := newSummarizer(failing, st, log)
+	if err != nil {
+		return err
+	}
+	defer bad.Close()
+	fmt.Fprintf(w, "\n== When the model fails: the mock answering HTTP 500 (LLM_MODEL=%s)\n", mock.FaultError500)
+	fmt.Fprintf(w, "   storybot shows its extractive summary instead, says so, and logs why (standard error)\n   (LLM_MODE=mock LLM_MODEL=%s storybot story --db %s --style brief %q)\n\n", mock.FaultError500, db, query)
+	if r, err = storyReply(ctx, st, bad, query, summarize.Brief, false); err != nil {
+		return err
+	}
+	printSummary(w, r)
+	return nil
 }
 
 // sampleArticles parses the bundled sample stories.

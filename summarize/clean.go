@@ -1,0 +1,108 @@
+package summarize
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// StripThink removes the reasoning that "thinking" models (DeepSeek-R1, Qwen3,
+// …) write before their answer: every <think>…</think> block (any case), an
+// unclosed <think> with everything after it (the answer never came), and,
+// when a server drops the opening tag, everything up to a leading </think>.
+func StripThink(s string) string {
+	lower := strings.ToLower(s)
+	if !strings.Contains(lower, "think>") {
+		return s // the common case: no tags at all
+	}
+	// A </think> before any <think>: the server dropped the opening tag.
+	if end := strings.Index(lower, "</think>"); end >= 0 {
+		if open := strings.Index(lower, "<think>"); open < 0 || open > end {
+			s, lower = s[end+len("</think>"):], lower[end+len("</think>"):]
+		}
+	}
+	var b strings.Builder
+	for {
+		open := strings.Index(lower, "<think>")
+		if open < 0 {
+			b.WriteString(s)
+			break
+		}
+		b.WriteString(s[:open])
+		rest := lower[open+len("<think>"):]
+		end := strings.Index(rest, "</think>")
+		if end < 0 {
+			break // unclosed: the rest is reasoning
+		}
+		skip := open + len("<think>") + end + len("</think>")
+		s, lower = s[skip:], lower[skip:]
+	}
+	return b.String()
+}
+
+// preamble matches the chatter some models put before a summary despite the
+// prompt: "Sure! Here is a brief summary of the article:", "Summary:",
+// "**Summary:**". It must end in a colon (or, for "Here is …", a full stop or
+// colon), so a summary that merely starts with "Here" is left alone.
+var preamble = regexp.MustCompile(`(?i)^\s*(?:(?:sure|certainly|of course|okay|ok)\b[!,.]?\s*)?` +
+	`(?:here(?:'s|’s| is| are)\b[^:\n.]{0,80}\b(?:summary|summari[sz]ed?|overview)\b[^:\n.]{0,40}[:.]` +
+	`|[*_#\s]*(?:(?:a |the )?(?:brief |short |standard |detailed )?summary)[*_\s]*:[*_]*)\s*`)
+
+// StripPreamble removes a leading "Here is a summary of the article:" or
+// "Summary:" (see preamble), and returns s unchanged when it has none.
+func StripPreamble(s string) string {
+	if loc := preamble.FindStringIndex(s); loc != nil {
+		return s[loc[1]:]
+	}
+	return s
+}
+
+// clean turns a model's raw reply into the text to check: reasoning and
+// preamble removed, white space collapsed to single spaces.
+func clean(reply string) string {
+	s := StripThink(reply)
+	s = strings.Join(strings.Fields(s), " ")
+	return strings.TrimSpace(StripPreamble(s))
+}
+
+// TooLongFactor is how far past a style's word budget a model's summary may
+// run before it is rejected: up to TooLongFactor × MaxWords it is cut back
+// to the whole sentences that fit the budget; beyond, or when not even its
+// first sentence fits, it is rejected and the extractive summary shown.
+const TooLongFactor = 1.5
+
+// fitBudget returns s cut back to max words at a sentence boundary, and
+// whether that was possible: s itself when it fits, false when it is over
+// TooLongFactor × max or its first sentence alone is over max.
+func fitBudget(s string, max int) (string, bool) {
+	n := Words(s)
+	if n <= max {
+		return s, true
+	}
+	if float64(n) > TooLongFactor*float64(max) {
+		return "", false
+	}
+	words, end := 0, 0
+	for _, sent := range Split(s) {
+		w := Words(sent)
+		if words+w > max {
+			break
+		}
+		words += w
+		end = strings.Index(s[end:], sent) + end + len(sent)
+	}
+	if end == 0 {
+		return "", false
+	}
+	return strings.TrimSpace(s[:end]), true
+}
+
+// endsSentence reports whether s ends as a finished sentence does: with
+// ".", "!", "?" or "…", possibly followed by closing quotes or brackets. A
+// reply that stops mid-sentence was cut off, whatever its finish_reason says.
+func endsSentence(s string) bool {
+	s = strings.TrimRightFunc(s, func(r rune) bool { return isCloser(r) || unicode.IsSpace(r) })
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return r == '.' || r == '!' || r == '?' || r == '…'
+}

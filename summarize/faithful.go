@@ -1,0 +1,277 @@
+package summarize
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Finding is one thing in a summary that its article does not support.
+type Finding struct {
+	Kind string // "number", "quote" or "name"
+	Text string // as it appears in the summary
+}
+
+func (f Finding) String() string { return f.Kind + " " + `"` + f.Text + `"` }
+
+// Unsupported runs storybot's faithfulness check: it returns the numbers,
+// quoted phrases and capitalized names in summary that source (the article's
+// title and text) does not contain, in the order they appear. None means the
+// summary passes. The check is deterministic and cheap (linear in the two
+// texts) and errs toward letting a summary through: it catches invented
+// names, figures and quotations, not subtler distortions.
+//
+//   - Numbers: each run of digits (with "," or "." inside, as in "9,731" or
+//     "1.5") must be in source, compared without thousands separators, so
+//     "1,000" matches "1000". A number source writes as a word from zero to
+//     twenty, or as "dozen", "hundred", "thousand", "million" also counts
+//     ("two" supports "2").
+//   - Quotations: text between double quotes ("…" or “…”) or curly single
+//     quotes (‘…’) must occur in source, ignoring case, white space, the kind
+//     of quote mark and punctuation at its ends; an ellipsis inside a quotation
+//     splits it into parts checked on their own. An unclosed quote is skipped.
+//   - Names: a word that starts with a capital letter but does not start a
+//     sentence (nor a quotation, nor follow a colon) must be a word of source,
+//     ignoring case and a possessive "'s"; hyphenated words are checked part
+//     by part. "I" and the titles Mr, Mrs, Ms, Dr, Sir are exempt.
+func Unsupported(summary, source string) []Finding {
+	src := newSourceIndex(source)
+	var out []Finding
+	out = appendNumbers(out, summary, src)
+	out = appendQuotes(out, summary, src)
+	out = appendNames(out, summary, src)
+	return out
+}
+
+// sourceIndex is what the check looks things up in.
+type sourceIndex struct {
+	text    string          // the source as given
+	words   map[string]bool // lower-cased words (see wordParts)
+	numbers map[string]bool // normalised numbers
+	norm    string          // normalised text for quotations, built on first use
+}
+
+func newSourceIndex(source string) *sourceIndex {
+	src := &sourceIndex{text: source, words: make(map[string]bool, 512), numbers: map[string]bool{}}
+	// Lower-cased once, so the map keys are substrings of one string.
+	for _, f := range strings.FieldsFunc(strings.ToLower(source), isTokenSep) {
+		for n := range numbersIn(f) {
+			src.numbers[n] = true
+		}
+		for p := range wordParts(f) {
+			src.words[p] = true
+			if n, ok := numberWords[p]; ok {
+				src.numbers[n] = true
+			}
+		}
+	}
+	return src
+}
+
+// isTokenSep separates the tokens both sides are cut into: white space and
+// the dashes and slashes that join words without a space.
+func isTokenSep(r rune) bool {
+	return unicode.IsSpace(r) || r == '—' || r == '–' || r == '/'
+}
+
+// numberWords maps the number words that a summary may write as digits.
+var numberWords = map[string]string{
+	"zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
+	"six": "6", "seven": "7", "eight": "8", "nine": "9", "ten": "10",
+	"eleven": "11", "twelve": "12", "thirteen": "13", "fourteen": "14",
+	"fifteen": "15", "sixteen": "16", "seventeen": "17", "eighteen": "18",
+	"nineteen": "19", "twenty": "20", "dozen": "12", "hundred": "100",
+	"thousand": "1000", "million": "1000000",
+}
+
+// numbersIn yields the numbers in a token, normalised: "9,731" → "9731",
+// "£1.5m" → "1.5", "10:30" → "10" and "30", "2016." → "2016".
+func numbersIn(tok string) func(yield func(string) bool) {
+	return func(yield func(string) bool) {
+		if !strings.ContainsAny(tok, "0123456789") {
+			return
+		}
+		for i := 0; i < len(tok); {
+			if !isDigit(tok[i]) {
+				i++
+				continue
+			}
+			var b strings.Builder
+			j := i
+			for j < len(tok) {
+				c := tok[j]
+				switch {
+				case isDigit(c):
+					b.WriteByte(c)
+				case c == ',' && j+1 < len(tok) && isDigit(tok[j+1]):
+					// a thousands separator: dropped
+				case c == '.' && j+1 < len(tok) && isDigit(tok[j+1]):
+					b.WriteByte('.')
+				default:
+					goto done
+				}
+				j++
+			}
+		done:
+			if !yield(b.String()) {
+				return
+			}
+			i = j
+		}
+	}
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// wordParts yields the words of a token: its runs of letters, digits and
+// inner apostrophes, with a possessive "'s" dropped, split at hyphens.
+func wordParts(tok string) func(yield func(string) bool) {
+	return func(yield func(string) bool) {
+		for part := range strings.SplitSeq(tok, "-") {
+			w := strings.TrimFunc(part, func(r rune) bool { return !isWordRune(r) })
+			if w == "" {
+				continue
+			}
+			for _, suf := range []string{"'s", "’s", "'S", "’S", "'", "’"} {
+				if t, ok := strings.CutSuffix(w, suf); ok && t != "" {
+					w = t
+					break
+				}
+			}
+			if !yield(w) {
+				return
+			}
+		}
+	}
+}
+
+func appendNumbers(out []Finding, summary string, src *sourceIndex) []Finding {
+	for _, tok := range strings.FieldsFunc(summary, isTokenSep) {
+		for n := range numbersIn(tok) {
+			if !src.numbers[n] {
+				out = append(out, Finding{Kind: "number", Text: strings.TrimFunc(tok, func(r rune) bool { return !isWordRune(r) })})
+				break
+			}
+		}
+	}
+	return out
+}
+
+// appendQuotes checks the quotations in summary. A straight double quote
+// opens when it starts a word and closes when it ends one; curly quotes say
+// which they are. An opening quote replaces an earlier unclosed one.
+func appendQuotes(out []Finding, summary string, src *sourceIndex) []Finding {
+	if !strings.ContainsAny(summary, "\"“‘") {
+		return out
+	}
+	start := -1
+	var startRune rune
+	for i, r := range summary {
+		var opens, closes bool
+		switch r {
+		case '“', '‘':
+			opens = true
+		case '”':
+			closes = startRune == '“' || startRune == '"'
+		case '’':
+			// Also an apostrophe: it closes only a ‘ quotation, and only
+			// where a word ends.
+			closes = startRune == '‘' && !letterAt(summary, i+utf8.RuneLen(r))
+		case '"':
+			before, _ := utf8.DecodeLastRuneInString(summary[:i])
+			opens = i == 0 || unicode.IsSpace(before) || strings.ContainsRune("([{—–-", before)
+			closes = !opens
+		}
+		switch {
+		case opens:
+			start, startRune = i+utf8.RuneLen(r), r
+		case closes && start >= 0:
+			phrase := summary[start:i]
+			start, startRune = -1, 0
+			for part := range strings.SplitSeq(strings.ReplaceAll(phrase, "...", "…"), "…") {
+				p := normQuote(part)
+				if p == "" {
+					continue
+				}
+				if !strings.Contains(src.normalized(), p) {
+					out = append(out, Finding{Kind: "quote", Text: strings.TrimSpace(phrase)})
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+func letterAt(s string, i int) bool {
+	if i >= len(s) {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return unicode.IsLetter(r)
+}
+
+func (src *sourceIndex) normalized() string {
+	if src.norm == "" {
+		src.norm = " " + normQuote(src.text) + " "
+	}
+	return src.norm
+}
+
+// normQuote prepares text for comparing quotations: lower case, quote marks
+// and apostrophes made straight, runs of white space made one space, and
+// punctuation at the ends trimmed.
+func normQuote(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r):
+			space = b.Len() > 0
+			continue
+		case r == '‘' || r == '’' || r == '`':
+			r = '\''
+		case r == '“' || r == '”':
+			r = '"'
+		default:
+			r = unicode.ToLower(r)
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	return strings.TrimFunc(b.String(), func(r rune) bool { return !isWordRune(r) })
+}
+
+// nameExempt are capitalized words that need not occur in the article.
+var nameExempt = setOf("I", "I'm", "I’m", "I've", "I’ve", "I'll", "I’ll", "I'd", "I’d", "Mr", "Mrs", "Ms", "Dr", "Sir")
+
+func appendNames(out []Finding, summary string, src *sourceIndex) []Finding {
+	initial := true // the next word starts a sentence
+	for _, tok := range strings.FieldsFunc(summary, isTokenSep) {
+		first, _ := utf8.DecodeRuneInString(tok)
+		starts := initial || isOpener(first)
+		last, _ := utf8.DecodeLastRuneInString(strings.TrimRightFunc(tok, isCloser))
+		initial = last == '.' || last == '!' || last == '?' || last == '…' || last == ':' || last == ';'
+		if starts {
+			continue
+		}
+		w := strings.TrimFunc(tok, func(r rune) bool { return !isWordRune(r) })
+		if r, _ := utf8.DecodeRuneInString(w); !unicode.IsUpper(r) || nameExempt[strings.TrimRight(w, ".")] {
+			continue
+		}
+		for p := range wordParts(tok) {
+			if r, _ := utf8.DecodeRuneInString(p); !unicode.IsUpper(r) {
+				continue
+			}
+			if !src.words[strings.ToLower(p)] {
+				out = append(out, Finding{Kind: "name", Text: w})
+				break
+			}
+		}
+	}
+	return out
+}

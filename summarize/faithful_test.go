@@ -1,0 +1,192 @@
+package summarize_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/storybot/storybot/article"
+	"github.com/storybot/storybot/internal/shared"
+	"github.com/storybot/storybot/llm/mock"
+	"github.com/storybot/storybot/prompts"
+	"github.com/storybot/storybot/summarize"
+)
+
+const source = `Council approves 300 homes
+The city council approved 1,000 new homes on Monday after a four-hour debate.
+Residents of Brixton objected to the height of the towers. "We were not asked," said Ana Silva, who leads the tenants’ group.
+The Anglo-French builder said the work would cost £1.5m and start in spring 2026.
+She added: ‘We will fight this in court.’ Two councillors voted against.`
+
+func TestUnsupported(t *testing.T) {
+	tests := []struct {
+		name, summary string
+		want          []summarize.Finding
+	}{
+		{"verbatim", "The city council approved 1,000 new homes on Monday after a four-hour debate.", nil},
+		{"number without separator", "The council approved 1000 homes.", nil},
+		{"number with separator", "Councillors approved 1,000 homes, costing 1.5 million pounds.", nil},
+		{"number word in source", "2 councillors voted against.", nil},
+		{"year", "Work starts in 2026.", nil},
+		{"invented number", "The council approved 1,200 homes.", []summarize.Finding{{"number", "1,200"}}},
+		{"invented decimal", "It will cost £2.5m.", []summarize.Finding{{"number", "2.5m"}}},
+		{"quote verbatim", `Ana Silva said "We were not asked".`, nil},
+		{"quote different case and punctuation", `Residents said “we were not asked.”`, nil},
+		{"quote with ellipsis", `Silva said: "We were … asked."`, nil},
+		{"curly single quote", `She said ‘We will fight this in court’.`, nil},
+		{"invented quote", `Silva said "This is a scandal".`, []summarize.Finding{{"quote", "This is a scandal"}}},
+		{"invented curly single quote", `She said ‘We will win’.`, []summarize.Finding{{"quote", "We will win"}}},
+		{"apostrophes are not quotes", "The tenants’ group, led by Silva, objected; Silva’s group won’t stop.", nil},
+		{"unclosed quote skipped", `Silva said "We were not told anything at all`, nil},
+		{"names in source", "Residents of Brixton and Ana Silva objected.", nil},
+		{"name case-insensitive", "The City Council approved homes.", nil},
+		{"possessive", "Silva's group objected.", nil},
+		{"hyphenated", "The Anglo-French builder will start.", nil},
+		{"invented hyphen part", "The Anglo-German builder will start.", []summarize.Finding{{"name", "Anglo-German"}}},
+		{"sentence-initial exempt", "Homes were approved. Residents objected.", nil},
+		{"after colon exempt", "One thing is clear: Everyone was there.", nil},
+		{"I and titles exempt", "Mr Silva and Dr Silva said I was right.", nil},
+		{"invented name", "The mayor, Zebulon Quartermaine, approved the homes.", []summarize.Finding{{"name", "Zebulon"}, {"name", "Quartermaine"}}},
+		{"invented place", "Residents of Camden objected.", []summarize.Finding{{"name", "Camden"}}},
+		{"title words count", "Council approves 300 homes.", nil},
+		{"mock hallucination", "The council approved homes. " + mock.Hallucination,
+			[]summarize.Finding{{"number", "9,731"}, {"name", "Zebulon"}, {"name", "Quartermaine"}}},
+		{"empty", "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := summarize.Unsupported(tt.summary, source)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Unsupported(%q) mismatch (-want +got):\n%s", tt.summary, diff)
+			}
+		})
+	}
+}
+
+func TestStripThink(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Plain answer.", "Plain answer."},
+		{"<think>Let me see.</think>The answer.", "The answer."},
+		{"<THINK>\nhmm\n</THINK>\n\nThe answer.", "\n\nThe answer."},
+		{"<think>a</think>One. <think>b</think>Two.", "One. Two."},
+		{"<think>never finished", ""},
+		{"The answer. <think>second thoughts", "The answer. "},
+		{"reasoning without the opening tag</think>The answer.", "The answer."},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := summarize.StripThink(tt.in); got != tt.want {
+			t.Errorf("StripThink(%q): got %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestStripPreamble(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Here is a summary of the article: The council approved homes.", "The council approved homes."},
+		{"Here's a brief summary: The council approved homes.", "The council approved homes."},
+		{"Sure! Here is the summary of the article. The council approved homes.", "The council approved homes."},
+		{"Certainly, here is a short summary in 2 sentences: Homes.", "Homes."},
+		{"Summary: The council approved homes.", "The council approved homes."},
+		{"**Summary:** The council approved homes.", "The council approved homes."},
+		{"Brief summary: Homes.", "Homes."},
+		{"Here, residents objected to the homes.", "Here, residents objected to the homes."},
+		{"Here is where the homes will go, the council said.", "Here is where the homes will go, the council said."},
+		{"The council approved homes.", "The council approved homes."},
+	}
+	for _, tt := range tests {
+		if got := summarize.StripPreamble(tt.in); got != tt.want {
+			t.Errorf("StripPreamble(%q): got %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestCheck(t *testing.T) {
+	long := func(sentences int) string {
+		return strings.Repeat("The city council approved new homes on Monday after a debate. ", sentences)
+	}
+	tests := []struct {
+		name, reply string
+		style       summarize.Style
+		wantText    string
+		wantCode    string // "" when accepted
+	}{
+		{"accepted", "The city council approved 1,000 new homes on Monday.", summarize.Brief, "The city council approved 1,000 new homes on Monday.", ""},
+		{"think and preamble removed", "<think>The user wants a summary.</think>\nHere is a summary:\n\nThe council approved  homes.", summarize.Brief, "The council approved homes.", ""},
+		{"empty", "   ", summarize.Brief, "", summarize.FallbackEmpty},
+		{"only thinking", "<think>I should summarize", summarize.Brief, "", summarize.FallbackEmpty},
+		{"only preamble", "Here is a summary of the article:", summarize.Brief, "", summarize.FallbackEmpty},
+		{"mid-sentence", "The council approved 1,000 new homes on", summarize.Brief, "", summarize.FallbackTruncated},
+		{"ends in a quote", `Silva said "We were not asked."`, summarize.Brief, `Silva said "We were not asked."`, ""},
+		// Brief is 45 words; each sentence is 11 words.
+		{"within budget", long(4), summarize.Brief, strings.TrimSpace(long(4)), ""},
+		{"a little over: cut back", long(5), summarize.Brief, strings.TrimSpace(long(4)), ""},
+		{"far over", long(7), summarize.Brief, "", summarize.FallbackTooLong},
+		{"one long sentence over", strings.Repeat("homes and ", 25) + "homes.", summarize.Brief, "", summarize.FallbackTooLong},
+		{"unfaithful", "The council approved 1,000 homes. " + mock.Hallucination, summarize.Standard, "", summarize.FallbackUnfaithful},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			text, fb, _ := summarize.Check(tt.reply, source, tt.style)
+			code := ""
+			if fb != nil {
+				code = fb.Code
+			}
+			if text != tt.wantText || code != tt.wantCode {
+				t.Errorf("got %q, fallback %q; want %q, fallback %q", text, code, tt.wantText, tt.wantCode)
+			}
+		})
+	}
+}
+
+// The mock's normal answer (the article's first sentences, verbatim) must
+// pass every check for every shared article and style: a check that rejects
+// it would reject faithful summaries.
+func TestCheckPassesMockRepliesOnSharedArticles(t *testing.T) {
+	dir := shared.Path(t, "data", "articles")
+	files, err := filepath.Glob(filepath.Join(dir, "*.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := prompts.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := article.ParseText(filepath.Base(f), strings.NewReader(string(b)))
+		if err != nil {
+			continue // the one file the parser rejects on purpose
+		}
+		for _, style := range []summarize.Style{summarize.Brief, summarize.Standard, summarize.Detailed} {
+			p, err := set.Summary(a.Title, a.Body, style.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			reply := mock.Reply(p.System, p.User)
+			text, fb, findings := summarize.Check(reply, a.Title+"\n"+a.Body, style)
+			if fb != nil {
+				t.Errorf("%s, %v: got fallback %q %v, want the mock's reply accepted\nreply: %s", filepath.Base(f), style, fb.Code, findings, reply)
+				continue
+			}
+			if text != reply {
+				t.Errorf("%s, %v: got %q, want the reply unchanged %q", filepath.Base(f), style, text, reply)
+			}
+			// The hallucinating mock must be caught on every article.
+			if _, fb, _ := summarize.Check(reply+" "+mock.Hallucination, a.Title+"\n"+a.Body, style); fb == nil || fb.Code != summarize.FallbackUnfaithful {
+				t.Errorf("%s, %v: got %v for the hallucinated reply, want unfaithful", filepath.Base(f), style, fb)
+			}
+		}
+		n++
+	}
+	if n != 251 {
+		t.Errorf("got %d articles, want 251", n)
+	}
+}

@@ -92,9 +92,12 @@ func Run(ctx context.Context, db Putter, paths []string, opt Options) (Stats, er
 	w.lastProgress = w.start
 	err := w.consume(ctx, items)
 	cancel()
-	for range items {
-		// Let the reader finish.
-	}
+	// The reader stops at its next send; it may be blocked reading standard
+	// input until then, so it is drained in the background, not waited for.
+	go func() {
+		for range items {
+		}
+	}()
 	w.stats.Elapsed = time.Since(w.start)
 	return w.stats, err
 }

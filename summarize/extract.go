@@ -65,9 +65,22 @@ func extract(title, body string, b Budget, w *weights) []string {
 	}
 	out := make([]string, len(chosen))
 	for i, c := range chosen {
-		out[i] = sents[c].text
+		out[i] = closeQuote(sents[c].text)
 	}
 	return out
+}
+
+// closeQuote closes a double quotation that a sentence opens and the article
+// goes on with in the next one (`He said: "Nobody takes it lightly.`), so the
+// sentence reads whole on its own.
+func closeQuote(s string) string {
+	switch {
+	case strings.Count(s, "“") > strings.Count(s, "”"):
+		return s + "”"
+	case strings.Count(s, `"`)%2 == 1 && !strings.HasSuffix(s, `"`):
+		return s + `"`
+	}
+	return s
 }
 
 // selectSentences takes sentences best first while they fit the budget and

@@ -212,3 +212,18 @@ func BenchmarkExtract(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "articles/s")
 }
+
+func TestCloseQuote(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`He said: "Nobody takes it lightly.`, `He said: "Nobody takes it lightly."`},
+		{`She said: “We will go.`, `She said: “We will go.”`},
+		{`He said: "Yes." Then he left.`, `He said: "Yes." Then he left.`},
+		{`It ends a quote begun before."`, `It ends a quote begun before."`},
+		{`No quotes at all.`, `No quotes at all.`},
+	}
+	for _, tt := range tests {
+		if got := closeQuote(tt.in); got != tt.want {
+			t.Errorf("closeQuote(%q): got %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 	_ "time/tzdata" // article times are UK local time; the Docker image has no zoneinfo
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -44,9 +45,20 @@ func checkText(b []byte) (line int, reason string) {
 	return 0, ""
 }
 
-// normalizeSpace collapses runs of white space to one space and trims the ends.
+// normalizeSpace collapses runs of white space to one space, trims the ends
+// and drops control characters (a stray escape sequence must not reach a
+// terminal or a chat message).
 func normalizeSpace(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	s = strings.Join(strings.Fields(s), " ")
+	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+		return s
+	}
+	return strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)), " ")
 }
 
 // validate checks the fields every article must have, whatever its format.

@@ -54,6 +54,17 @@ func TestParseTextWinterTimeAndOptionalParts(t *testing.T) {
 	}
 }
 
+func TestParseTextDropsControlCharacters(t *testing.T) {
+	in := "Ti\x07tle\nPublished: 10:00, 1 May 2020\n\x1b[31mred\x1b[0m text\n"
+	a, err := ParseText("c.txt", strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Title != "Ti tle" || a.Body != "[31mred [0m text" {
+		t.Errorf("got title %q, body %q", a.Title, a.Body)
+	}
+}
+
 func TestParseTextBadInput(t *testing.T) {
 	big := "T\nPublished: 10:00, 1 May 2020\n" + strings.Repeat("word ", 1<<20) + "\n"
 	tests := []struct {

@@ -13,6 +13,9 @@ func Terms(q string) []string {
 	words := strings.FieldsFunc(strings.ToLower(q), func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 	})
+	if len(words) == 0 {
+		return nil
+	}
 	const maxTerms = 16 // a longer query adds cost, not precision
 	var kept []string
 	for _, w := range words {

@@ -4,11 +4,15 @@ go 1.26.0
 
 require (
 	github.com/blevesearch/go-porterstemmer v1.0.3
+	github.com/bwmarrin/discordgo v0.29.0
+	github.com/gorilla/websocket v1.4.2
 	github.com/joho/godotenv v1.5.1
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/sashabaranov/go-openai v1.43.0
 	modernc.org/sqlite v1.62.0
 )
+
+require golang.org/x/crypto v0.0.0-20210421170649-83a5a9bb288b // indirect
 
 require (
 	github.com/dustin/go-humanize v1.1.0 // indirect

@@ -1,0 +1,252 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/storybot/storybot/article"
+	"github.com/storybot/storybot/bot"
+	"github.com/storybot/storybot/internal/fakediscord"
+)
+
+// storyReply sends in, checks the deferred callback came first, and
+// returns the final edit.
+func storyReply(t *testing.T, h *harness, in fakediscord.Interaction) (fakediscord.Interaction, message) {
+	t.Helper()
+	in = h.send(t, in)
+	cb := h.wait(t, ok(fakediscord.KindCallback, in.ID))
+	if typ, _ := cb.Callback(); typ != 5 {
+		t.Fatalf("got callback type %d, want 5 (deferred)\n%s", typ, cb.Body)
+	}
+	edit := h.wait(t, ok(fakediscord.KindEdit, in.ID))
+	if edit.Received.Before(cb.Received) {
+		t.Errorf("got the edit before the deferred callback")
+	}
+	return in, decode(t, edit.Body)
+}
+
+func TestStory(t *testing.T) {
+	h := start(t, setup{})
+	tests := []struct {
+		name, query, wantTitle, wantURL string
+	}{
+		{"newest", "", "Storm cuts power to 9,000 homes", ""},
+		{"query", "riverside homes", "Council approves 240 riverside homes", "https://example.com/homes"},
+		{"dm", "library", "Library reopens after fire", ""},
+	}
+	for n, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := command("story", user(n))
+			if tt.query != "" {
+				in.Options = []fakediscord.Option{{Name: "query", Value: tt.query}}
+			}
+			if tt.name == "dm" {
+				in.GuildID = "" // user instead of member, no guild
+			}
+			_, m := storyReply(t, h, in)
+			if len(m.Embeds) != 1 {
+				t.Fatalf("got %d embeds, want 1", len(m.Embeds))
+			}
+			e := m.Embeds[0]
+			if e.Title != tt.wantTitle || e.URL != tt.wantURL {
+				t.Errorf("got title %q url %q, want %q %q", e.Title, e.URL, tt.wantTitle, tt.wantURL)
+			}
+			if !strings.HasPrefix(e.Footer.Text, "Summarized by mock") {
+				t.Errorf("got footer %q, want Summarized by mock…", e.Footer.Text)
+			}
+			if e.Description == "" || len(e.Fields) == 0 || e.Fields[0].Name != "Published" {
+				t.Errorf("got description %q fields %v, want a summary and Published", e.Description, e.Fields)
+			}
+		})
+	}
+	if g := h.fake.Gateway(); g.Intents != int(discordgo.IntentsGuilds) {
+		t.Errorf("got intents %d, want %d (Guilds only)", g.Intents, discordgo.IntentsGuilds)
+	}
+}
+
+func TestAutocomplete(t *testing.T) {
+	var extra []article.Article
+	for i := range 30 {
+		extra = append(extra, article.Article{Title: fmt.Sprintf("Old story %d %s", i, strings.Repeat("long title ", 20)), Body: "Something happened.", Published: day.Add(-time.Duration(100+i) * time.Hour)})
+	}
+	h := start(t, setup{extra: extra})
+	tests := []struct {
+		name, command, option, prefix string
+		wantN                         int
+		wantFirst                     string
+	}{
+		{"empty is newest first", "story", "query", "", 25, "Storm cuts power to 9,000 homes"},
+		{"prefix", "story", "query", "libr", 1, "Library reopens after fire"},
+		{"ask story option", "ask", "story", "council", 1, "Council approves 240 riverside homes"},
+		{"no match", "story", "query", "zzzz", 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := fakediscord.Interaction{Type: fakediscord.TypeAutocomplete, Command: tt.command, GuildID: "600000000000000001",
+				Options: []fakediscord.Option{{Name: tt.option, Value: tt.prefix, Focused: true}}}
+			in = h.send(t, in)
+			cb := h.wait(t, ok(fakediscord.KindCallback, in.ID))
+			typ, data := cb.Callback()
+			if typ != 8 {
+				t.Fatalf("got callback type %d, want 8", typ)
+			}
+			m := decode(t, data)
+			if len(m.Choices) != tt.wantN {
+				t.Fatalf("got %d choices, want %d", len(m.Choices), tt.wantN)
+			}
+			if tt.wantN > 0 && m.Choices[0].Name != tt.wantFirst {
+				t.Errorf("got first choice %q, want %q", m.Choices[0].Name, tt.wantFirst)
+			}
+			for _, c := range m.Choices {
+				if n := len([]rune(c.Name)); n > 100 || len(c.Value) > 100 {
+					t.Errorf("got choice name of %d characters, want at most 100", n)
+				}
+			}
+		})
+	}
+}
+
+func TestSlowModelDefersThenEdits(t *testing.T) {
+	h := start(t, setup{model: "mock-slow-1500ms", timeout: 5 * time.Second})
+	_, m := storyReply(t, h, command("story", user(1), "query", "library"))
+	if got := m.Embeds[0].Footer.Text; !strings.HasPrefix(got, "Summarized by") {
+		t.Errorf("got footer %q, want the model's summary", got)
+	}
+}
+
+func TestModelDown(t *testing.T) {
+	h := start(t, setup{model: "mock-error-500"})
+	_, m := storyReply(t, h, command("story", user(1), "query", "storm"))
+	if got := m.Embeds[0].Footer.Text; !strings.HasPrefix(got, "Offline summary (extractive)") {
+		t.Errorf("got footer %q, want the extractive fallback", got)
+	}
+	if m.Embeds[0].Description == "" {
+		t.Errorf("got no summary, want the extractive one")
+	}
+}
+
+func TestRateLimitedEditIsRetried(t *testing.T) {
+	h := start(t, setup{})
+	h.fake.RateLimit(fakediscord.KindEdit, 1, 0.05)
+	in, m := storyReply(t, h, command("story", user(1), "query", "storm"))
+	if len(m.Embeds) != 1 {
+		t.Fatalf("got %d embeds, want 1", len(m.Embeds))
+	}
+	var statuses []int
+	for _, r := range h.fake.Requests() {
+		if r.Kind == fakediscord.KindEdit && r.InteractionID == in.ID {
+			statuses = append(statuses, r.Status)
+		}
+	}
+	if fmt.Sprint(statuses) != "[429 200]" {
+		t.Errorf("got edit statuses %v, want [429 200]", statuses)
+	}
+}
+
+func TestFiftyUsers(t *testing.T) {
+	h := start(t, setup{})
+	var wg sync.WaitGroup
+	ins := make([]fakediscord.Interaction, 50)
+	for i := range ins {
+		ins[i] = h.send(t, command("story", user(i), "query", []string{"storm", "library", "riverside homes"}[i%3]))
+	}
+	for _, in := range ins {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), bound)
+			defer cancel()
+			if _, err := h.fake.Wait(ctx, ok(fakediscord.KindEdit, in.ID)); err != nil {
+				t.Errorf("interaction %s: %v", in.ID, err)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func TestGatewayDropAndResume(t *testing.T) {
+	h := start(t, setup{})
+	storyReply(t, h, command("story", user(1)))
+	h.fake.Drop()
+	// Sent while the bot is away: delivered on RESUME.
+	_, m := storyReply(t, h, command("story", user(2), "query", "library"))
+	if got := m.Embeds[0].Title; got != "Library reopens after fire" {
+		t.Errorf("got %q after resuming, want the library story", got)
+	}
+	if g := h.fake.Gateway(); g.Identifies != 1 || g.Resumes < 1 {
+		t.Errorf("got %d identifies and %d resumes, want 1 and at least 1", g.Identifies, g.Resumes)
+	}
+}
+
+func TestUnknownStory(t *testing.T) {
+	h := start(t, setup{})
+	in := h.send(t, command("story", user(1), "query", "zebra crossing giraffe"))
+	f := h.wait(t, ok(fakediscord.KindFollowup, in.ID))
+	m := decode(t, f.Body)
+	if m.Flags&64 == 0 || !strings.Contains(m.Content, "No stored story matches") {
+		t.Errorf("got follow-up flags %d content %q, want an ephemeral 'No stored story matches'", m.Flags, m.Content)
+	}
+	h.wait(t, ok(fakediscord.KindDelete, in.ID))
+}
+
+func TestEveryoneDoesNotPing(t *testing.T) {
+	h := start(t, setup{})
+	_, m := storyReply(t, h, command("story", user(1), "query", "open day welcome"))
+	if m.AllowedMentions == nil || m.AllowedMentions.Parse == nil || len(m.AllowedMentions.Parse) != 0 {
+		t.Fatalf("got allowed_mentions %+v, want parse []", m.AllowedMentions)
+	}
+	if got := m.Embeds[0].Title; !strings.Contains(got, "@everyone") {
+		t.Errorf("got title %q, want the story's own text", got)
+	}
+}
+
+func TestAsk(t *testing.T) {
+	h := start(t, setup{})
+	_, m := storyReply(t, h, command("ask", user(1), "question", "How many homes lost power?"))
+	e := m.Embeds[0]
+	if !strings.Contains(e.Description, "About 9,000 homes lost power overnight") || !strings.Contains(e.Description, "[1]") {
+		t.Errorf("got answer %q, want the quoted sentence with [1]", e.Description)
+	}
+	if len(e.Fields) != 1 || !strings.Contains(e.Fields[0].Value, "Storm cuts power") {
+		t.Errorf("got fields %+v, want the source", e.Fields)
+	}
+}
+
+func TestUserRateLimit(t *testing.T) {
+	h := start(t, setup{config: func(c *bot.Config) { c.UserBurst, c.UserEvery = 1, time.Hour }})
+	storyReply(t, h, command("story", user(1)))
+	in := h.send(t, command("story", user(1)))
+	cb := h.wait(t, ok(fakediscord.KindCallback, in.ID))
+	typ, data := cb.Callback()
+	m := decode(t, data)
+	if typ != 4 || m.Flags&64 == 0 || !strings.Contains(m.Content, "try again <t:") {
+		t.Errorf("got type %d flags %d content %q, want an ephemeral 'try again'", typ, m.Flags, m.Content)
+	}
+}
+
+func TestRegisterOnlyWhenChanged(t *testing.T) {
+	h := start(t, setup{config: func(c *bot.Config) { c.GuildID = "600000000000000001" }})
+	h.stop()
+	start(t, setup{fake: h.fake, db: h.db, config: func(c *bot.Config) { c.GuildID = "600000000000000001" }}).stop()
+	var puts, gets int
+	for _, r := range h.fake.Requests() {
+		switch r.Kind {
+		case fakediscord.KindCommandsPut:
+			puts++
+			if r.Guild != "600000000000000001" {
+				t.Errorf("got a bulk overwrite for guild %q, want the configured guild", r.Guild)
+			}
+		case fakediscord.KindCommandsGet:
+			gets++
+		}
+	}
+	if puts != 1 || gets != 2 {
+		t.Errorf("got %d bulk overwrites and %d lists over two starts, want 1 and 2", puts, gets)
+	}
+}

@@ -1,0 +1,100 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/storybot/storybot/commands"
+)
+
+// Definitions returns the slash commands storybot registers.
+func Definitions() []*discordgo.ApplicationCommand {
+	min := 1
+	return []*discordgo.ApplicationCommand{
+		{
+			Name:        "story",
+			Description: "Summarize a stored news story (the newest when no query is given)",
+			Options: []*discordgo.ApplicationCommandOption{
+				{Type: discordgo.ApplicationCommandOptionString, Name: "query", Description: "A title, a story ID or words to search for", Autocomplete: true, MaxLength: 200},
+				{Type: discordgo.ApplicationCommandOptionString, Name: "style", Description: "How long a summary", Choices: []*discordgo.ApplicationCommandOptionChoice{
+					{Name: "brief", Value: "brief"}, {Name: "standard", Value: "standard"}, {Name: "detailed", Value: "detailed"},
+				}},
+			},
+		},
+		{
+			Name:        "ask",
+			Description: "Ask a question answered from the stored stories",
+			Options: []*discordgo.ApplicationCommandOption{
+				{Type: discordgo.ApplicationCommandOptionString, Name: "question", Description: "Your question", Required: true, MinLength: &min, MaxLength: commands.MaxQuestion},
+				{Type: discordgo.ApplicationCommandOptionString, Name: "story", Description: "The story to answer from (default: the best match)", Autocomplete: true, MaxLength: 200},
+			},
+		},
+	}
+}
+
+// register bulk-overwrites the commands (in the guild when one is
+// configured, else globally) unless Discord already has the same
+// definitions: it compares what GET returns with Definitions, field by
+// field that storybot sets, so a restart costs one GET and no write.
+func (b *Bot) register(ctx context.Context, s *discordgo.Session, appID string) error {
+	want := Definitions()
+	have, err := s.ApplicationCommands(appID, b.cfg.GuildID, discordgo.WithContext(ctx))
+	if err != nil {
+		return fmt.Errorf("list the registered commands: %w", err)
+	}
+	scope := "global"
+	if b.cfg.GuildID != "" {
+		scope = "guild " + b.cfg.GuildID
+	}
+	if sameCommands(have, want) {
+		b.log.Info("commands up to date", "scope", scope)
+		return nil
+	}
+	if _, err := s.ApplicationCommandBulkOverwrite(appID, b.cfg.GuildID, want, discordgo.WithContext(ctx)); err != nil {
+		return fmt.Errorf("register the commands: %w", err)
+	}
+	b.log.Info("commands registered", "scope", scope, "count", len(want))
+	return nil
+}
+
+// sameCommands reports whether have and want define the same commands,
+// ignoring what Discord adds (IDs, versions, defaults it fills in).
+func sameCommands(have, want []*discordgo.ApplicationCommand) bool {
+	return commandKey(have) == commandKey(want)
+}
+
+func commandKey(cs []*discordgo.ApplicationCommand) string {
+	type opt struct {
+		Type         int
+		Name, Desc   string
+		Required     bool
+		Autocomplete bool
+		MinLength    int
+		MaxLength    int
+		Choices      []string
+	}
+	type cmd struct {
+		Name, Desc string
+		Options    []opt
+	}
+	byName := map[string]cmd{}
+	for _, c := range cs {
+		k := cmd{Name: c.Name, Desc: c.Description}
+		for _, o := range c.Options {
+			ko := opt{Type: int(o.Type), Name: o.Name, Desc: o.Description, Required: o.Required, Autocomplete: o.Autocomplete, MaxLength: o.MaxLength}
+			if o.MinLength != nil {
+				ko.MinLength = *o.MinLength
+			}
+			for _, ch := range o.Choices {
+				ko.Choices = append(ko.Choices, fmt.Sprint(ch.Name, "=", ch.Value))
+			}
+			k.Options = append(k.Options, ko)
+		}
+		byName[c.Name] = k
+	}
+	out, _ := json.Marshal(byName) // map keys are sorted
+	return string(out)
+}

@@ -1,0 +1,307 @@
+package fakediscord
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// gateway is the fake's gateway state; Server.mu guards it.
+type gateway struct {
+	conn       *wsConn // the identified connection, nil when none
+	sessionID  string
+	seq        int64
+	events     []event // dispatched this session, for RESUME
+	identifies int
+	resumes    int
+	intents    int
+	heartbeats int
+}
+
+type event struct {
+	seq     int64
+	payload []byte
+}
+
+// wsConn is a websocket connection with its write lock.
+type wsConn struct {
+	*websocket.Conn
+	wmu sync.Mutex
+}
+
+func (c *wsConn) write(v any) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.WriteJSON(v)
+}
+
+func (c *wsConn) writeRaw(b []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.WriteMessage(websocket.TextMessage, b)
+}
+
+type frame struct {
+	Op int             `json:"op"`
+	D  json.RawMessage `json:"d"`
+	S  *int64          `json:"s,omitempty"`
+	T  string          `json:"t,omitempty"`
+}
+
+var upgrader = websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
+
+func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
+	ws, err := upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	c := &wsConn{Conn: ws}
+	defer c.Close()
+	if err := c.write(map[string]any{"op": 10, "d": map[string]any{"heartbeat_interval": s.opt.HeartbeatInterval.Milliseconds()}}); err != nil {
+		return
+	}
+	var f frame
+	if err := c.ReadJSON(&f); err != nil {
+		return
+	}
+	switch f.Op {
+	case 2:
+		var id struct {
+			Token   string `json:"token"`
+			Intents int    `json:"intents"`
+		}
+		json.Unmarshal(f.D, &id)
+		if strings.TrimPrefix(id.Token, "Bot ") != s.opt.Token {
+			c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(4004, "Authentication failed."), time.Now().Add(time.Second))
+			return
+		}
+		s.dmu.Lock()
+		s.mu.Lock()
+		s.gw.identifies++
+		s.gw.intents = id.Intents
+		s.gw.sessionID = "session-" + strconv.Itoa(s.gw.identifies)
+		s.gw.seq, s.gw.events = 1, nil
+		ready := map[string]any{
+			"v": 9, "session_id": s.gw.sessionID, "resume_gateway_url": "ws" + s.http.URL[len("http"):] + "/gateway",
+			"user":        map[string]any{"id": s.opt.AppID, "username": "storybot", "discriminator": "0", "bot": true},
+			"application": map[string]any{"id": s.opt.AppID, "flags": 0},
+			"guilds":      []any{}, "private_channels": []any{},
+		}
+		s.mu.Unlock()
+		seq := int64(1)
+		err := c.write(map[string]any{"op": 0, "t": "READY", "s": seq, "d": ready})
+		s.dmu.Unlock()
+		if err != nil {
+			return
+		}
+	case 6:
+		var res struct {
+			Token     string `json:"token"`
+			SessionID string `json:"session_id"`
+			Seq       int64  `json:"seq"`
+		}
+		json.Unmarshal(f.D, &res)
+		s.dmu.Lock()
+		s.mu.Lock()
+		ok := strings.TrimPrefix(res.Token, "Bot ") == s.opt.Token && res.SessionID == s.gw.sessionID && s.gw.sessionID != ""
+		var missed []event
+		if ok {
+			s.gw.resumes++
+			for _, e := range s.gw.events {
+				if e.seq > res.Seq {
+					missed = append(missed, e)
+				}
+			}
+		}
+		s.mu.Unlock()
+		if !ok {
+			s.dmu.Unlock()
+			c.write(map[string]any{"op": 9, "d": false})
+			return
+		}
+		for _, e := range missed {
+			if err := c.writeRaw(e.payload); err != nil {
+				s.dmu.Unlock()
+				return
+			}
+		}
+		s.mu.Lock()
+		s.gw.seq++
+		seq := s.gw.seq
+		s.mu.Unlock()
+		err := c.write(map[string]any{"op": 0, "t": "RESUMED", "s": seq, "d": map[string]any{}})
+		s.dmu.Unlock()
+		if err != nil {
+			return
+		}
+	default:
+		return
+	}
+
+	s.mu.Lock()
+	if old := s.gw.conn; old != nil {
+		old.Close()
+	}
+	s.gw.conn = c
+	s.notify()
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		if s.gw.conn == c {
+			s.gw.conn = nil
+			s.notify()
+		}
+		s.mu.Unlock()
+	}()
+	for {
+		var f frame
+		if err := c.ReadJSON(&f); err != nil {
+			return
+		}
+		if f.Op == 1 {
+			s.mu.Lock()
+			s.gw.heartbeats++
+			s.mu.Unlock()
+			if err := c.write(map[string]any{"op": 11}); err != nil {
+				return
+			}
+		}
+	}
+}
+
+// GatewayStats reports the gateway's history.
+type GatewayStats struct {
+	Identifies, Resumes, Heartbeats int
+	Intents                         int // of the last IDENTIFY
+	Connected                       bool
+}
+
+// Gateway returns the gateway's history so far.
+func (s *Server) Gateway() GatewayStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return GatewayStats{Identifies: s.gw.identifies, Resumes: s.gw.resumes, Heartbeats: s.gw.heartbeats, Intents: s.gw.intents, Connected: s.gw.conn != nil}
+}
+
+// WaitConnected waits until a bot has identified or resumed on the gateway.
+func (s *Server) WaitConnected(ctx context.Context) error {
+	for {
+		s.mu.Lock()
+		ok, ch := s.gw.conn != nil, s.changed
+		s.mu.Unlock()
+		if ok {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("fake discord: waiting for the bot to connect: %w", ctx.Err())
+		}
+	}
+}
+
+// Drop cuts the gateway connection without a close frame, as a network
+// failure would. The session stays resumable.
+func (s *Server) Drop() {
+	s.mu.Lock()
+	c := s.gw.conn
+	s.gw.conn = nil
+	s.notify()
+	s.mu.Unlock()
+	if c != nil {
+		c.UnderlyingConn().Close()
+	}
+}
+
+// Interaction types.
+const (
+	TypeCommand      = 2
+	TypeAutocomplete = 4
+)
+
+// Interaction is an interaction to dispatch.
+type Interaction struct {
+	Type    int // TypeCommand (default) or TypeAutocomplete
+	Command string
+	Options []Option
+	UserID  string // default "400000000000000001"
+	GuildID string // empty: a DM (user instead of member)
+	// ID and Token are set by Send.
+	ID, Token string
+}
+
+// Option is a command option given by the user.
+type Option struct {
+	Name, Value string
+	Focused     bool // the option being typed, for autocomplete
+}
+
+// Send dispatches in as INTERACTION_CREATE once a bot is connected, and
+// returns it with its ID and token. An event sent while the bot is
+// disconnected is delivered when it resumes.
+func (s *Server) Send(ctx context.Context, in Interaction) (Interaction, error) {
+	if err := s.WaitConnected(ctx); err != nil {
+		return in, err
+	}
+	if in.Type == 0 {
+		in.Type = TypeCommand
+	}
+	if in.UserID == "" {
+		in.UserID = "400000000000000001"
+	}
+	s.mu.Lock()
+	s.nextID++
+	in.ID = strconv.FormatInt(s.nextID, 10)
+	in.Token = "token-" + in.ID
+	s.tokens[in.Token] = in.ID
+	s.mu.Unlock()
+
+	opts := make([]map[string]any, len(in.Options))
+	for i, o := range in.Options {
+		opts[i] = map[string]any{"name": o.Name, "type": 3, "value": o.Value}
+		if o.Focused {
+			opts[i]["focused"] = true
+		}
+	}
+	user := map[string]any{"id": in.UserID, "username": "user" + in.UserID[len(in.UserID)-4:], "discriminator": "0", "global_name": nil}
+	d := map[string]any{
+		"id": in.ID, "application_id": s.opt.AppID, "type": in.Type, "token": in.Token, "version": 1,
+		"data":            map[string]any{"id": "500000000000000001", "name": in.Command, "type": 1, "options": opts},
+		"channel_id":      "300000000000000001",
+		"app_permissions": "0", "locale": "en-GB",
+	}
+	if in.GuildID != "" {
+		d["guild_id"] = in.GuildID
+		d["member"] = map[string]any{"user": user, "roles": []any{}, "joined_at": "2026-01-01T00:00:00Z", "permissions": "0", "deaf": false, "mute": false}
+		d["channel"] = map[string]any{"id": "300000000000000001", "type": 0, "guild_id": in.GuildID}
+	} else {
+		d["user"] = user
+		d["channel"] = map[string]any{"id": "300000000000000001", "type": 1}
+	}
+
+	s.dmu.Lock()
+	defer s.dmu.Unlock()
+	s.mu.Lock()
+	s.gw.seq++
+	seq := s.gw.seq
+	payload, err := json.Marshal(map[string]any{"op": 0, "t": "INTERACTION_CREATE", "s": seq, "d": d})
+	if err != nil {
+		s.mu.Unlock()
+		return in, err
+	}
+	s.gw.events = append(s.gw.events, event{seq, payload})
+	c := s.gw.conn
+	s.dispatchT[in.ID] = time.Now()
+	s.mu.Unlock()
+	if c != nil {
+		c.writeRaw(payload) // a failed write is a drop: the event is replayed on RESUME
+	}
+	return in, nil
+}

@@ -202,10 +202,3 @@ func startMock() (base string, stop func(), err error) {
 		<-done
 	}, nil
 }
-
-// newLogger returns the logger for a command: text records of level Warn
-// and above on standard error (a fallback to the extractive summary is one
-// such record).
-func newLogger(env *Env) *slog.Logger {
-	return slog.New(slog.NewTextHandler(env.Err, &slog.HandlerOptions{Level: slog.LevelWarn}))
-}

@@ -75,6 +75,7 @@ func register(c command) { commands[c.name] = c }
 type Env struct {
 	IO
 	Getenv func(string) string
+	log    logSettings // LOG_LEVEL and LOG_FORMAT: see Env.logger
 }
 
 // Run runs storybot with args (without the program name) and returns the exit status.
@@ -92,7 +93,10 @@ func Run(ctx context.Context, args []string, stdio *IO, getenv func(string) stri
 		fmt.Fprintf(env.Err, "storybot: unknown command %q\nRun 'storybot --help' for the list of commands.\n", args[0])
 		return exitUsage
 	}
-	err := c.run(ctx, env, args[1:])
+	var err error
+	if env.log, err = readLogSettings(getenv); err == nil {
+		err = c.run(ctx, env, args[1:])
+	}
 	switch {
 	case err == nil:
 		return exitOK

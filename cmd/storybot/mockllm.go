@@ -49,7 +49,7 @@ normally. Runs until interrupted (Ctrl+C).`)
 	}
 	opts := mock.Options{APIKey: *apiKey, ChunkDelay: *chunkDelay}
 	if *verbose {
-		opts.Log = slog.New(slog.NewTextHandler(env.Err, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		opts.Log = env.logger(slog.LevelDebug)
 	}
 	return serveMockLLM(ctx, env, ln, opts)
 }

@@ -86,7 +86,7 @@ func runBot(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	log := slog.New(slog.NewTextHandler(env.Err, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log := env.logger(slog.LevelInfo)
 	sum, err := newSummarizer(settings, db, log)
 	if err != nil {
 		return err

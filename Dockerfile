@@ -4,14 +4,22 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/storybot ./cmd/storybot
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/storybot ./cmd/storybot \
+ && mkdir -p /out/data
 
-# distroless/static has CA certificates and time-zone data; storybot also embeds
-# Europe/London. It runs as a non-root user.
+# distroless/static has CA certificates and time-zone data, and no shell; it
+# runs as the non-root user 65532. storybot also embeds Europe/London.
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/storybot /usr/local/bin/storybot
-ENV DATABASE_URL=/data/storybot.db
+# /data belongs to the non-root user, so that a new named volume mounted
+# there (which takes the image's ownership) is writable.
+COPY --from=build --chown=65532:65532 /out/data /data
+ENV DATABASE_URL=/data/storybot.db \
+    HTTP_ADDR=0.0.0.0:8080
 VOLUME ["/data"]
 WORKDIR /data
+EXPOSE 8080
+# GET /healthz on the loopback address (HTTP_ADDR's 0.0.0.0 is dialed as 127.0.0.1).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 CMD ["storybot", "healthcheck"]
 ENTRYPOINT ["storybot"]
-CMD ["demo", "--db", "/data/demo.db"]
+CMD ["run"]

@@ -55,6 +55,30 @@ type Config struct {
 	// with attribute component=summarize. It never gets the prompt, the
 	// article or an API key.
 	Log *slog.Logger
+	// Observer is told how each summary was made, for metrics. Nil means
+	// none.
+	Observer Observer
+}
+
+// Observer is told how each summary was made. metrics.Metrics satisfies it.
+type Observer interface {
+	// ObserveSummary is called once for every Summarize call that returns a
+	// summary, when it is done. It must return quickly and must not call
+	// back into the Service.
+	ObserveSummary(o Observation)
+}
+
+// Observation is one finished Summarize call.
+type Observation struct {
+	// Summary is what Summarize returned.
+	Summary Summary
+	// Duration is how long the call took, cache lookup and model call
+	// included.
+	Duration time.Duration
+	// CacheChecked reports that the cache was read for this call: a hit
+	// when Summary.Cached, else a miss. It is false when there is no cache
+	// or no model, and with Options.Fresh.
+	CacheChecked bool
 }
 
 // DefaultGrace is how long past the model's timeout a Service waits before
@@ -70,6 +94,7 @@ type Service struct {
 	grace   time.Duration
 	cache   Cache
 	log     *slog.Logger
+	obs     Observer
 	flights singleflight.Group
 }
 
@@ -91,6 +116,7 @@ func NewService(cfg Config) *Service {
 		grace:   cfg.Grace,
 		cache:   cfg.Cache,
 		log:     cfg.Log.With("component", "summarize"),
+		obs:     cfg.Observer,
 	}
 }
 
@@ -189,31 +215,47 @@ var ErrNoText = errors.New("the story has no text to summarize")
 //
 // It returns within the model's timeout plus the grace period. The error is
 // non-nil only for an invalid style, a story without text, or ctx canceled.
+// Each call that returns a summary is reported to Config.Observer.
 func (s *Service) Summarize(ctx context.Context, in Input, style Style, o Options) (Summary, error) {
+	if s.obs == nil {
+		sum, _, err := s.summarize(ctx, in, style, o)
+		return sum, err
+	}
+	start := time.Now()
+	sum, checked, err := s.summarize(ctx, in, style, o)
+	if err == nil {
+		s.obs.ObserveSummary(Observation{Summary: sum, Duration: time.Since(start), CacheChecked: checked})
+	}
+	return sum, err
+}
+
+// summarize is Summarize; checked reports that the cache was read.
+func (s *Service) summarize(ctx context.Context, in Input, style Style, o Options) (sum Summary, checked bool, err error) {
 	if style < Brief || style > Detailed {
-		return Summary{}, fmt.Errorf("summarize %s: invalid style %v", in.ID, style)
+		return Summary{}, false, fmt.Errorf("summarize %s: invalid style %v", in.ID, style)
 	}
 	if Words(in.Body) == 0 {
-		return Summary{}, fmt.Errorf("summarize %s: %w", in.ID, ErrNoText)
+		return Summary{}, false, fmt.Errorf("summarize %s: %w", in.ID, ErrNoText)
 	}
 	if s.model == nil {
 		s.log.Debug("extractive summary: the model is off", "story", in.ID, "style", style.String())
-		return s.extractive(in, style, "", &Fallback{Code: FallbackOff, Reason: "no model is configured (LLM_MODE=off)"}, Usage{}), nil
+		return s.extractive(in, style, "", &Fallback{Code: FallbackOff, Reason: "no model is configured (LLM_MODE=off)"}, Usage{}), false, nil
 	}
 	model := s.model.Model()
 	p, err := s.prompts.Summary(in.Title, in.Body, style.String())
 	if err != nil {
-		return s.fallback(in, style, model, &Fallback{Code: FallbackError, Reason: "the summary prompt could not be rendered (check PROMPTS_DIR)"}, Usage{}, err), nil
+		return s.fallback(in, style, model, &Fallback{Code: FallbackError, Reason: "the summary prompt could not be rendered (check PROMPTS_DIR)"}, Usage{}, err), false, nil
 	}
 	if in.Hash == "" {
 		in.Hash = article.Article{Title: in.Title, Body: in.Body}.ContentHash()
 	}
 	key := CacheKey(in.Hash, style, p.Hash, model)
-	if !o.Fresh {
+	if !o.Fresh && s.cache != nil {
+		checked = true
 		if sum, ok := s.lookup(ctx, key, in.ID); ok {
 			sum.Style = style
 			sum.Model = model
-			return sum, nil
+			return sum, checked, nil
 		}
 	}
 
@@ -241,15 +283,15 @@ func (s *Service) Summarize(ctx context.Context, in Input, style Style, o Option
 			err: fmt.Errorf("no answer %v after the model's %v timeout", s.grace, s.timeout)}
 	case <-ctx.Done():
 		if errors.Is(ctx.Err(), context.Canceled) {
-			return Summary{}, fmt.Errorf("summarize %s: %w", in.ID, ctx.Err())
+			return Summary{}, checked, fmt.Errorf("summarize %s: %w", in.ID, ctx.Err())
 		}
 		r = result{fb: &Fallback{Code: FallbackTimeout, Reason: "the model did not answer in time"}, err: ctx.Err()}
 	}
 	if r.fb != nil {
-		return s.fallback(in, style, model, r.fb, r.usage, r.err, r.findings...), nil
+		return s.fallback(in, style, model, r.fb, r.usage, r.err, r.findings...), checked, nil
 	}
 	r.sum.Style, r.sum.Model = style, model
-	return r.sum, nil
+	return r.sum, checked, nil
 }
 
 // CacheKey returns the summary cache key for an article with the given

@@ -89,6 +89,7 @@ type setup struct {
 	cfg     func(*llm.Config)
 	mockOpt mock.Options
 	noCache bool
+	obs     summarize.Observer
 }
 
 func newEnv(t testing.TB, s setup) *env {
@@ -114,7 +115,7 @@ func newEnv(t testing.TB, s setup) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := summarize.Config{Prompts: set, Model: e.model, Timeout: s.timeout, Log: log}
+	sc := summarize.Config{Prompts: set, Model: e.model, Timeout: s.timeout, Log: log, Observer: s.obs}
 	if !s.noCache {
 		e.db, err = sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "cache.db"))
 		if err != nil {

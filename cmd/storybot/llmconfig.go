@@ -14,6 +14,7 @@ import (
 
 	"github.com/storybot/storybot/llm"
 	"github.com/storybot/storybot/llm/mock"
+	"github.com/storybot/storybot/metrics"
 	"github.com/storybot/storybot/prompts"
 	"github.com/storybot/storybot/summarize"
 )
@@ -150,12 +151,21 @@ func (s *summarizer) Close() {
 // newSummarizer builds the summary service for s, with cache (may be nil),
 // starting the mock in-process in mock mode. Call Close when done.
 func newSummarizer(s llmSettings, cache summarize.Cache, log *slog.Logger) (*summarizer, error) {
+	return newMeteredSummarizer(s, cache, log, nil)
+}
+
+// newMeteredSummarizer is newSummarizer reporting to m: the summaries, the
+// model calls and the model's circuit breaker. m may be nil.
+func newMeteredSummarizer(s llmSettings, cache summarize.Cache, log *slog.Logger, m *metrics.Metrics) (*summarizer, error) {
 	set, err := prompts.Load(s.promptsDir)
 	if err != nil {
 		return nil, usagef("PROMPTS_DIR: %v", err)
 	}
 	out := &summarizer{mode: s.mode}
 	cfg := summarize.Config{Prompts: set, Cache: cache, Log: log}
+	if m != nil {
+		cfg.Observer = m
+	}
 	if s.mode == modeOff {
 		out.Service = summarize.NewService(cfg)
 		return out, nil
@@ -173,6 +183,13 @@ func newSummarizer(s llmSettings, cache summarize.Cache, log *slog.Logger) (*sum
 		return nil, usageError{err}
 	}
 	cfg.Model, cfg.Timeout = client, client.Config().Timeout
+	if m != nil {
+		cfg.Model = m.Model(client)
+		if err := m.WatchBreaker(client); err != nil {
+			out.Close()
+			return nil, err
+		}
+	}
 	out.Service, out.model = summarize.NewService(cfg), client.Model()
 	return out, nil
 }

@@ -25,7 +25,9 @@ func main() {
 		os.Exit(exitUsage)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := Run(ctx, os.Args[1:], &IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}, os.Getenv)
+	// HTTP_ADDR set but empty turns the HTTP server off; unset means the default.
+	getenv := emptyMeans(os.LookupEnv, "HTTP_ADDR", httpOff)
+	code := Run(ctx, os.Args[1:], &IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}, getenv)
 	stop()
 	os.Exit(code)
 }

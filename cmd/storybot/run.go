@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/storybot/storybot/bot"
+	"github.com/storybot/storybot/health"
+	"github.com/storybot/storybot/metrics"
 )
 
 func init() {
@@ -23,7 +25,12 @@ changed) and answers them until interrupted.
 Settings: DISCORD_TOKEN (required), DISCORD_APP_ID, DISCORD_GUILD_ID,
 DISCORD_API_URL (default https://discord.com/api/v9/), BOT_USER_BURST
 (default 3), BOT_USER_EVERY (default 10s), BOT_MAX_MODEL_CALLS (default 4),
-BOT_SHUTDOWN_GRACE (default 15s), and the LLM_* and DATABASE_URL settings.`
+BOT_SHUTDOWN_GRACE (default 15s), and the LLM_* and DATABASE_URL settings.
+
+HTTP_ADDR (default 127.0.0.1:8080; empty or "off" turns it off) is where it
+serves /healthz (200 while the process is up), /readyz (200 once the store
+answers and the bot is connected to Discord, else 503 with the reason) and
+/metrics (Prometheus). Check it with "storybot healthcheck".`
 
 // readBotConfig reads the DISCORD_* and BOT_* variables. The token is
 // never printed.
@@ -81,13 +88,18 @@ func runBot(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	httpAddr, err := readHTTPAddr(env.Getenv)
+	if err != nil {
+		return err
+	}
 	db, err := sf.open(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	log := env.logger(slog.LevelInfo)
-	sum, err := newSummarizer(settings, db, log)
+	m := metrics.New()
+	sum, err := newMeteredSummarizer(settings, db, log, m)
 	if err != nil {
 		return err
 	}
@@ -96,6 +108,20 @@ func runBot(ctx context.Context, env *Env, args []string) error {
 	b, err := bot.New(cfg, db, sum)
 	if err != nil {
 		return usageError{err}
+	}
+	if httpAddr != "" {
+		h := health.Handler(health.Config{
+			Checks: []health.Check{
+				{Name: "store", Func: db.Ping},
+				{Name: "discord", Func: health.Ready(b.Ready(), "not connected to Discord yet")},
+			},
+			Metrics: m.Handler(),
+		})
+		stop, err := startHTTP(ctx, httpAddr, h, log.With("component", "http"))
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	if err := b.Run(ctx); err != nil {
 		return fmt.Errorf("discord: %w", err)

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/storybot/storybot/commands"
 	"github.com/storybot/storybot/store"
+	"github.com/storybot/storybot/summarize"
 )
 
 // DefaultAPIURL is Discord's REST base, the default of Config.APIURL.
@@ -31,6 +33,7 @@ const (
 	DefaultUserBurst     = 3
 	DefaultUserEvery     = 10 * time.Second
 	DefaultMaxModelCalls = 4
+	DefaultModelWait     = 5 * time.Second
 	DefaultGrace         = 15 * time.Second
 	DefaultReplyTimeout  = 2 * time.Minute
 )
@@ -47,9 +50,13 @@ type Config struct {
 	// UserEvery (a token bucket per user; autocomplete is not counted).
 	UserBurst int
 	UserEvery time.Duration
-	// MaxModelCalls caps the summaries being written at once; the rest wait
-	// their turn.
+	// MaxModelCalls caps the model calls in flight, and ModelWait is how
+	// long a call waits for one of them to end before the summary falls
+	// back to the extractive one. They take effect through LimitModel,
+	// which wraps the model of the summarize.Service given to New: cached
+	// summaries take no slot.
 	MaxModelCalls int
+	ModelWait     time.Duration
 	// Grace is how long shutdown waits for replies in flight before it
 	// cancels them (they then get a short "try again" message).
 	Grace time.Duration
@@ -67,8 +74,24 @@ func (c Config) String() string {
 	if c.Token != "" {
 		tok = "REDACTED"
 	}
-	return fmt.Sprintf("bot.Config{Token:%s AppID:%q GuildID:%q APIURL:%q UserBurst:%d UserEvery:%v MaxModelCalls:%d Grace:%v}",
-		tok, c.AppID, c.GuildID, c.APIURL, c.UserBurst, c.UserEvery, c.MaxModelCalls, c.Grace)
+	return fmt.Sprintf("bot.Config{Token:%s AppID:%q GuildID:%q APIURL:%q UserBurst:%d UserEvery:%v MaxModelCalls:%d ModelWait:%v Grace:%v}",
+		tok, c.AppID, c.GuildID, c.APIURL, c.UserBurst, c.UserEvery, c.MaxModelCalls, c.ModelWait, c.Grace)
+}
+
+// LimitModel returns m limited to c.MaxModelCalls calls at once, each
+// waiting at most c.ModelWait for a slot (defaults when unset). Use it as
+// the Model of the summarize.Service passed to New:
+//
+//	cfg.Model = botCfg.LimitModel(client)
+func (c Config) LimitModel(m summarize.Model) *ModelLimit {
+	n, wait := c.MaxModelCalls, c.ModelWait
+	if n <= 0 {
+		n = DefaultMaxModelCalls
+	}
+	if wait <= 0 {
+		wait = DefaultModelWait
+	}
+	return NewModelLimit(m, n, wait)
 }
 
 func (c Config) withDefaults() (Config, error) {
@@ -94,6 +117,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.MaxModelCalls <= 0 {
 		c.MaxModelCalls = DefaultMaxModelCalls
 	}
+	if c.ModelWait <= 0 {
+		c.ModelWait = DefaultModelWait
+	}
 	if c.Grace <= 0 {
 		c.Grace = DefaultGrace
 	}
@@ -101,10 +127,16 @@ func (c Config) withDefaults() (Config, error) {
 		c.ReplyTimeout = DefaultReplyTimeout
 	}
 	if c.HTTPClient == nil {
-		// Many interactions answered at once each make a REST call: keep
-		// enough idle connections that a burst does not dial anew.
+		// Many interactions answered at once each make a REST call. Over
+		// HTTP/1.1 (a REST proxy, the fake) each call in flight needs a
+		// connection: a few dozen, kept open between bursts, answer a burst
+		// sooner than one per call dialed anew (the default transport keeps
+		// only 100 idle in all). Over HTTP/2 (discord.com) one connection
+		// carries them all.
 		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConnsPerHost = 256
+		t.MaxConnsPerHost = maxConns
+		t.MaxIdleConnsPerHost = maxConns
+		t.MaxIdleConns = maxConns
 		c.HTTPClient = &http.Client{Timeout: 30 * time.Second, Transport: t}
 	}
 	if c.Log == nil {
@@ -112,6 +144,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	return c, nil
 }
+
+// maxConns bounds the default client's connections to the REST API.
+const maxConns = 64
 
 // Stories is the story store the bot reads. *sqlite.DB satisfies it.
 type Stories interface {
@@ -125,7 +160,9 @@ type Stories interface {
 // with Run.
 type Bot struct {
 	cfg      Config
-	stories  Stories
+	stories  Stories   // for autocomplete, which answers at once
+	lookups  *lookups  // stories for the commands: after the acknowledgements
+	acks     *ackQueue // commands not yet acknowledged
 	sum      commands.Summarizer
 	log      *slog.Logger
 	limiter  *userLimiter
@@ -139,17 +176,21 @@ type Bot struct {
 	ready  chan struct{} // closed once the commands are registered
 }
 
-// New returns a Bot for cfg that reads stories and writes summaries with sum.
+// New returns a Bot for cfg that reads stories and writes summaries with
+// sum. Give sum's model a cap with cfg.LimitModel.
 func New(cfg Config, stories Stories, sum commands.Summarizer) (*Bot, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, fmt.Errorf("bot: %w", err)
 	}
 	work, cancel := context.WithCancel(context.Background())
+	acks := newAckQueue()
 	return &Bot{
 		cfg:     cfg,
 		stories: stories,
-		sum:     &limitedSummarizer{s: sum, slots: make(chan struct{}, cfg.MaxModelCalls)},
+		lookups: &lookups{s: stories, acks: acks, slots: make(chan struct{}, runtime.GOMAXPROCS(0))},
+		acks:    acks,
+		sum:     sum,
 		log:     cfg.Log.With("component", "bot"),
 		limiter: newUserLimiter(cfg.UserBurst, cfg.UserEvery, time.Now),
 		work:    work,
@@ -173,6 +214,10 @@ func (b *Bot) Run(ctx context.Context) error {
 	s.Identify.Intents = discordgo.IntentsGuilds
 	s.LogLevel = -1 // discordgo's own logger is off; we log what we handle
 	s.StateEnabled = false
+	// discordgo reads and decodes gateway events one at a time; with
+	// SyncEvents off (the default, set here to say so) each handler runs
+	// in its own goroutine, so a slow reply never holds up the next event.
+	s.SyncEvents = false
 
 	ready := make(chan string, 1)
 	s.AddHandlerOnce(func(_ *discordgo.Session, r *discordgo.Ready) {

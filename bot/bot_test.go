@@ -250,3 +250,39 @@ func TestRegisterOnlyWhenChanged(t *testing.T) {
 		t.Errorf("got %d bulk overwrites and %d lists over two starts, want 1 and 2", puts, gets)
 	}
 }
+
+// TestBusyModel: with one model slot, busy for a while, a cached story is
+// answered from the cache and a new one with the labelled extractive
+// summary, both before the busy call ends.
+func TestBusyModel(t *testing.T) {
+	h := start(t, setup{model: "mock-slow-1500ms", timeout: 5 * time.Second, config: func(c *bot.Config) {
+		c.MaxModelCalls, c.ModelWait = 1, 20*time.Millisecond
+	}})
+	storyReply(t, h, command("story", user(1), "query", "storm")) // now cached
+
+	held := h.send(t, command("story", user(2), "query", "library"))
+	for h.calls.Load() < 2 { // the library call holds the slot once the mock has it
+		select {
+		case <-time.After(time.Millisecond):
+		case <-t.Context().Done():
+			t.Fatal("the model was not called")
+		}
+	}
+	_, cached := storyReply(t, h, command("story", user(3), "query", "storm"))
+	_, busy := storyReply(t, h, command("story", user(4), "query", "riverside homes"))
+	if got := cached.Embeds[0].Footer.Text; !strings.HasSuffix(got, "(cached)") {
+		t.Errorf("cached story while the model is busy: got footer %q, want …(cached)", got)
+	}
+	if got := busy.Embeds[0].Footer.Text; !strings.HasPrefix(got, "Offline summary (extractive)") {
+		t.Errorf("new story while the model is busy: got footer %q, want the extractive fallback", got)
+	}
+	for _, r := range h.fake.Requests() {
+		if r.Kind == fakediscord.KindEdit && r.InteractionID == held.ID {
+			t.Errorf("the busy call ended before the others were answered; want them answered while it runs")
+		}
+	}
+	edit := h.wait(t, ok(fakediscord.KindEdit, held.ID))
+	if got := decode(t, edit.Body).Embeds[0].Footer.Text; !strings.HasPrefix(got, "Summarized by") {
+		t.Errorf("the busy call: got footer %q, want the model's summary", got)
+	}
+}

@@ -69,6 +69,13 @@ func (b *Bot) Handle(r Responder, i *discordgo.Interaction) {
 		return
 	}
 	defer b.inflight.Done()
+	if i.Type == discordgo.InteractionApplicationCommand {
+		// Counted until acknowledged: lookups wait for the count to be 0.
+		b.acks.add()
+		ar := &ackingResponder{Responder: r, acks: b.acks}
+		defer ar.release()
+		r = ar
+	}
 	ctx, cancel := context.WithTimeout(b.work, b.cfg.ReplyTimeout)
 	defer cancel()
 	switch i.Type {
@@ -159,13 +166,13 @@ func (b *Bot) command(ctx context.Context, r Responder, i *discordgo.Interaction
 			}
 		}
 		var rep commands.StoryReply
-		rep, err = commands.Story(ctx, commands.Deps{Stories: b.stories, Summarizer: b.sum}, opts["query"], style, false)
+		rep, err = commands.Story(ctx, commands.Deps{Stories: b.lookups, Summarizer: b.sum}, opts["query"], style, false)
 		if err == nil {
 			e = storyEmbed(rep)
 		}
 	case "ask":
 		var rep commands.AskReply
-		rep, err = commands.Ask(ctx, b.stories, opts["question"], opts["story"])
+		rep, err = commands.Ask(ctx, b.lookups, opts["question"], opts["story"])
 		if err == nil {
 			e = askEmbed(rep)
 		}

@@ -115,11 +115,11 @@ func start(t testing.TB, s setup) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := summarize.NewService(summarize.Config{Prompts: set, Model: c, Timeout: s.timeout, Cache: h.db, Log: log})
 	cfg := bot.Config{Token: h.fake.Token(), AppID: h.fake.AppID(), APIURL: h.fake.APIURL(), UserBurst: 1000, Grace: 10 * time.Second, Log: log}
 	if s.config != nil {
 		s.config(&cfg)
 	}
+	svc := summarize.NewService(summarize.Config{Prompts: set, Model: cfg.LimitModel(c), Timeout: s.timeout, Cache: h.db, Log: log})
 	b, err := bot.New(cfg, h.db, svc)
 	if err != nil {
 		t.Fatal(err)

@@ -1,13 +1,8 @@
 package bot
 
 import (
-	"context"
-	"fmt"
 	"sync"
 	"time"
-
-	"github.com/storybot/storybot/commands"
-	"github.com/storybot/storybot/summarize"
 )
 
 // userLimiter is a token bucket per user: burst commands at once, then one
@@ -67,20 +62,4 @@ func (l *userLimiter) prune(now time.Time) {
 			delete(l.buckets, u)
 		}
 	}
-}
-
-// limitedSummarizer lets at most cap(slots) summaries be written at once.
-type limitedSummarizer struct {
-	s     commands.Summarizer
-	slots chan struct{}
-}
-
-func (l *limitedSummarizer) Summarize(ctx context.Context, in summarize.Input, style summarize.Style, o summarize.Options) (summarize.Summary, error) {
-	select {
-	case l.slots <- struct{}{}:
-	case <-ctx.Done():
-		return summarize.Summary{}, fmt.Errorf("wait for a model slot: %w", ctx.Err())
-	}
-	defer func() { <-l.slots }()
-	return l.s.Summarize(ctx, in, style, o)
 }

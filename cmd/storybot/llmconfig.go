@@ -151,12 +151,15 @@ func (s *summarizer) Close() {
 // newSummarizer builds the summary service for s, with cache (may be nil),
 // starting the mock in-process in mock mode. Call Close when done.
 func newSummarizer(s llmSettings, cache summarize.Cache, log *slog.Logger) (*summarizer, error) {
-	return newMeteredSummarizer(s, cache, log, nil)
+	return newMeteredSummarizer(s, cache, log, nil, nil)
 }
 
 // newMeteredSummarizer is newSummarizer reporting to m: the summaries, the
-// model calls and the model's circuit breaker. m may be nil.
-func newMeteredSummarizer(s llmSettings, cache summarize.Cache, log *slog.Logger, m *metrics.Metrics) (*summarizer, error) {
+// model calls and the model's circuit breaker. m may be nil. limit, when not
+// nil, wraps the model (the bot's cap on model calls at once); it sits
+// outside the metrics, so a call refused for want of a slot is not counted
+// as a model call.
+func newMeteredSummarizer(s llmSettings, cache summarize.Cache, log *slog.Logger, m *metrics.Metrics, limit func(summarize.Model) summarize.Model) (*summarizer, error) {
 	set, err := prompts.Load(s.promptsDir)
 	if err != nil {
 		return nil, usagef("PROMPTS_DIR: %v", err)
@@ -189,6 +192,9 @@ func newMeteredSummarizer(s llmSettings, cache summarize.Cache, log *slog.Logger
 			out.Close()
 			return nil, err
 		}
+	}
+	if limit != nil {
+		cfg.Model = limit(cfg.Model)
 	}
 	out.Service, out.model = summarize.NewService(cfg), client.Model()
 	return out, nil

@@ -11,6 +11,7 @@ import (
 	"github.com/storybot/storybot/bot"
 	"github.com/storybot/storybot/health"
 	"github.com/storybot/storybot/metrics"
+	"github.com/storybot/storybot/summarize"
 )
 
 func init() {
@@ -99,7 +100,8 @@ func runBot(ctx context.Context, env *Env, args []string) error {
 	defer db.Close()
 	log := env.logger(slog.LevelInfo)
 	m := metrics.New()
-	sum, err := newMeteredSummarizer(settings, db, log, m)
+	// Only real model calls take one of the bot's BOT_MAX_MODEL_CALLS slots.
+	sum, err := newMeteredSummarizer(settings, db, log, m, func(mod summarize.Model) summarize.Model { return cfg.LimitModel(mod) })
 	if err != nil {
 		return err
 	}

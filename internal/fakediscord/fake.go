@@ -55,11 +55,11 @@ type Request struct {
 	Method, Path  string
 	Header        http.Header
 	Body          []byte
-	InteractionID string // for callbacks, edits, deletes and follow-ups
-	Guild         string // for command calls: the guild, empty for global
-	Received      time.Time
-	Status        int      // what the fake answered
-	Problems      []string // schema and limit violations (answered 400)
+	InteractionID string    // for callbacks, edits, deletes and follow-ups
+	Guild         string    // for command calls: the guild, empty for global
+	Received      time.Time // when the handler got the request, before validation
+	Status        int       // what the fake answered
+	Problems      []string  // schema and limit violations (answered 400)
 }
 
 // Callback decodes a callback request's type and data.
@@ -198,8 +198,12 @@ func (s *Server) notify() {
 }
 
 func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
+	// Received is when the request arrived, before any of the fake's own
+	// work (reading, routing, validating), so a latency measured to it is
+	// the bot's.
+	received := time.Now()
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	req := Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body, Received: time.Now()}
+	req := Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body, Received: received}
 	parts := strings.Split(strings.Trim(strings.TrimPrefix(r.URL.Path, "/api/v9/"), "/"), "/")
 	var ptr string
 	message := false

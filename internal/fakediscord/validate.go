@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf16"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -29,10 +30,22 @@ type validator struct {
 	schemas     map[string]*jsonschema.Schema // by pointer; empty when no spec was given
 	embedTotal  int                           // limits.json embed.total.max
 	commandName *regexp.Regexp
+
+	// seen memoizes schema results for small bodies: a burst of identical
+	// bodies (every deferred callback is {"type":5}) is validated once.
+	// Validation is deterministic, so a repeat gets the same answer.
+	mu   sync.Mutex
+	seen map[string][]string
 }
 
+// Bounds of validator.seen.
+const (
+	maxMemoBody    = 512
+	maxMemoEntries = 4096
+)
+
 func newValidator(specPath, limitsPath string) (*validator, error) {
-	v := &validator{schemas: map[string]*jsonschema.Schema{}, embedTotal: 6000,
+	v := &validator{schemas: map[string]*jsonschema.Schema{}, embedTotal: 6000, seen: map[string][]string{},
 		// limits.json command.name.regex, in RE2 spelling (no \p{sc=…}).
 		commandName: regexp.MustCompile(`^[-_'\p{L}\p{N}\p{Devanagari}\p{Thai}]{1,32}$`)}
 	if limitsPath != "" {
@@ -102,6 +115,27 @@ func (v *validator) schema(ptr string, body []byte) []string {
 	if s == nil {
 		return nil
 	}
+	if len(body) > maxMemoBody {
+		return validate(s, ptr, body)
+	}
+	key := ptr + "\x00" + string(body)
+	v.mu.Lock()
+	problems, ok := v.seen[key]
+	v.mu.Unlock()
+	if ok {
+		return problems
+	}
+	problems = validate(s, ptr, body)
+	v.mu.Lock()
+	if len(v.seen) < maxMemoEntries {
+		v.seen[key] = problems
+	}
+	v.mu.Unlock()
+	return problems
+}
+
+// validate checks body against s, the schema at ptr.
+func validate(s *jsonschema.Schema, ptr string, body []byte) []string {
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
 	if err != nil {
 		return []string{"body is not JSON: " + err.Error()}

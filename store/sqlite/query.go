@@ -13,7 +13,7 @@ import (
 // Get returns the story with the given ID (any case, surrounding space ignored),
 // or store.ErrNotFound.
 func (db *DB) Get(ctx context.Context, id string) (store.Story, error) {
-	s, err := scanStory(db.db.QueryRowContext(ctx, `SELECT `+storyColumns+` FROM stories s WHERE s.id = ?`, store.NormalizeID(id)))
+	s, err := scanStory(db.queryRow(ctx, `SELECT `+storyColumns+` FROM stories s WHERE s.id = ?`, store.NormalizeID(id)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Story{}, fmt.Errorf("story %q: %w", id, store.ErrNotFound)
 	}
@@ -26,7 +26,7 @@ func (db *DB) Get(ctx context.Context, id string) (store.Story, error) {
 // Count returns the number of stored stories.
 func (db *DB) Count(ctx context.Context) (int, error) {
 	var n int
-	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM stories`).Scan(&n); err != nil {
+	if err := db.queryRow(ctx, `SELECT count(*) FROM stories`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count stories: %w", err)
 	}
 	return n, nil
@@ -34,7 +34,7 @@ func (db *DB) Count(ctx context.Context) (int, error) {
 
 // Latest returns up to limit stories' titles, newest first.
 func (db *DB) Latest(ctx context.Context, limit int) ([]store.Title, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT id, title, published FROM stories
+	rows, err := db.query(ctx, `SELECT id, title, published FROM stories
 		ORDER BY published DESC, n DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("latest stories: %w", err)
@@ -52,7 +52,7 @@ func (db *DB) Titles(ctx context.Context, prefix string, limit int) ([]store.Tit
 		return db.Latest(ctx, limit)
 	}
 	// 0xFF never occurs in UTF-8, so key+"\xff" bounds every string that starts with key.
-	rows, err := db.db.QueryContext(ctx, `SELECT id, title, published FROM stories
+	rows, err := db.query(ctx, `SELECT id, title, published FROM stories
 		WHERE title_key >= ? AND title_key < ? ORDER BY title_key LIMIT ?`, key, key+"\xff", limit)
 	if err != nil {
 		return nil, fmt.Errorf("title lookup: %w", err)
@@ -69,7 +69,7 @@ func (db *DB) Titles(ctx context.Context, prefix string, limit int) ([]store.Tit
 	for i, t := range terms {
 		terms[i] = `"` + t + `"*`
 	}
-	rows, err = db.db.QueryContext(ctx, `SELECT s.id, s.title, s.published FROM stories_fts f
+	rows, err = db.query(ctx, `SELECT s.id, s.title, s.published FROM stories_fts f
 		JOIN stories s ON s.n = f.rowid
 		WHERE stories_fts MATCH ? ORDER BY f.rowid DESC LIMIT ?`,
 		"{title} : ("+strings.Join(terms, " AND ")+")", limit)
@@ -162,7 +162,7 @@ const commonSample, minStories = 1000, 200
 // that has it). It costs one bounded index lookup a term.
 func (db *DB) dropCommon(ctx context.Context, terms []string) ([]string, error) {
 	var last sql.NullInt64
-	if err := db.db.QueryRowContext(ctx, `SELECT max(n) FROM stories`).Scan(&last); err != nil {
+	if err := db.queryRow(ctx, `SELECT max(n) FROM stories`).Scan(&last); err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	if last.Int64 < minStories {
@@ -171,7 +171,7 @@ func (db *DB) dropCommon(ctx context.Context, terms []string) ([]string, error) 
 	var rare []string
 	for _, t := range terms {
 		var n int
-		if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM stories_fts WHERE stories_fts MATCH ? AND rowid > ?`,
+		if err := db.queryRow(ctx, `SELECT count(*) FROM stories_fts WHERE stories_fts MATCH ? AND rowid > ?`,
 			matchAll([]string{t}), last.Int64-commonSample).Scan(&n); err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}
@@ -200,14 +200,14 @@ func (db *DB) search(ctx context.Context, match string, limit int, rank bool) ([
 		// The oldest row among the newest rankWindow matches: reading rowids in
 		// descending order stops after rankWindow, without ranking anything.
 		var floor sql.NullInt64
-		if err := db.db.QueryRowContext(ctx, `SELECT min(rowid) FROM (SELECT rowid FROM stories_fts
+		if err := db.queryRow(ctx, `SELECT min(rowid) FROM (SELECT rowid FROM stories_fts
 			WHERE stories_fts MATCH ? ORDER BY rowid DESC LIMIT ?)`, match, rankWindow).Scan(&floor); err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}
 		if !floor.Valid {
 			return nil, nil // no match
 		}
-		rows, err = db.db.QueryContext(ctx, `SELECT `+storyColumns+`, r.score, snippet(stories_fts, 1, '', '', '…', 16)
+		rows, err = db.query(ctx, `SELECT `+storyColumns+`, r.score, snippet(stories_fts, 1, '', '', '…', 16)
 			FROM (SELECT rowid, bm25(stories_fts, ?, ?) AS score FROM stories_fts
 				WHERE stories_fts MATCH ? AND rowid >= ? ORDER BY score LIMIT ?) r
 			JOIN stories_fts ON stories_fts.rowid = r.rowid AND stories_fts MATCH ?
@@ -215,7 +215,7 @@ func (db *DB) search(ctx context.Context, match string, limit int, rank bool) ([
 			ORDER BY r.score`, titleWeight, bodyWeight, match, floor.Int64, limit, match)
 	} else {
 		// No bm25 here: it would count every story holding each word.
-		rows, err = db.db.QueryContext(ctx, `SELECT `+storyColumns+`, 0, snippet(stories_fts, 1, '', '', '…', 16)
+		rows, err = db.query(ctx, `SELECT `+storyColumns+`, 0, snippet(stories_fts, 1, '', '', '…', 16)
 			FROM stories_fts JOIN stories s ON s.n = stories_fts.rowid
 			WHERE stories_fts MATCH ? ORDER BY stories_fts.rowid DESC LIMIT ?`, match, limit)
 	}

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -31,6 +32,24 @@ type DB struct {
 
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt // see prepared
+}
+
+// query and queryRow run a read with a statement prepared once (see
+// prepared): parsing the search statements costs more than running them.
+func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := db.prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := db.prepared(ctx, query)
+	if err != nil {
+		return db.db.QueryRowContext(ctx, query, args...) // Scan reports the error
+	}
+	return st.QueryRowContext(ctx, args...)
 }
 
 // prepared returns query prepared on the database, preparing it on first use.
@@ -79,6 +98,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	// Keep connections open between bursts: each new one runs the pragmas
+	// above. Reads run in parallel (WAL); more than a few per core only queue.
+	sqldb.SetMaxOpenConns(4 * runtime.NumCPU())
+	sqldb.SetMaxIdleConns(4 * runtime.NumCPU())
 	db := &DB{db: sqldb, now: time.Now}
 	if err := db.migrate(ctx); err != nil {
 		sqldb.Close()

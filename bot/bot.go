@@ -38,6 +38,27 @@ const (
 	DefaultReplyTimeout  = 2 * time.Minute
 )
 
+// Observer is told about every interaction the bot handles, once it is
+// done. command is "story", "ask", "autocomplete" or "unknown"; outcome is
+// one of the Outcome constants; took runs from the interaction's arrival to
+// its last response. It must return quickly.
+type Observer interface {
+	ObserveInteraction(command, outcome string, took time.Duration)
+}
+
+// Interaction outcomes, as reported to an Observer.
+const (
+	OutcomeOK          = "ok"           // the reply was sent
+	OutcomeNotFound    = "not-found"    // no story matched, or none is stored
+	OutcomeBadInput    = "bad-input"    // the question was empty or too long
+	OutcomeRateLimited = "rate-limited" // the user sent commands too quickly
+	OutcomeTimeout     = "timeout"      // the reply ran out of time
+	OutcomeRestarting  = "restarting"   // turned away during shutdown
+	OutcomeUnknown     = "unknown"      // a command storybot does not know
+	OutcomeDiscord     = "discord"      // a call to Discord failed (defer, edit or follow-up)
+	OutcomeError       = "error"        // anything else
+)
+
 // Config configures a Bot. Token is required; the rest have defaults.
 type Config struct {
 	Token   string // the bot token (DISCORD_TOKEN); never logged or printed
@@ -62,6 +83,9 @@ type Config struct {
 	Grace time.Duration
 	// ReplyTimeout bounds one command's work, queueing included.
 	ReplyTimeout time.Duration
+	// Observer, when set, is told the command, outcome and latency of every
+	// interaction (for metrics).
+	Observer Observer
 	// HTTPClient makes the REST calls; nil means a client with a 30 s timeout.
 	HTTPClient *http.Client
 	// Log gets the bot's records (component=bot); nil means slog.Default().

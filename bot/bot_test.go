@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -284,5 +285,38 @@ func TestBusyModel(t *testing.T) {
 	edit := h.wait(t, ok(fakediscord.KindEdit, held.ID))
 	if got := decode(t, edit.Body).Embeds[0].Footer.Text; !strings.HasPrefix(got, "Summarized by") {
 		t.Errorf("the busy call: got footer %q, want the model's summary", got)
+	}
+}
+
+// observed records what the bot reports to its Observer.
+type observed struct {
+	mu  sync.Mutex
+	got []string // "command outcome"
+}
+
+func (o *observed) ObserveInteraction(command, outcome string, took time.Duration) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.got = append(o.got, command+" "+outcome)
+}
+
+func (o *observed) has(s string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Contains(o.got, s)
+}
+
+func TestObserver(t *testing.T) {
+	obs := &observed{}
+	h := start(t, setup{config: func(c *bot.Config) { c.Observer = obs }})
+	in := h.send(t, command("story", user(1)))
+	h.wait(t, ok(fakediscord.KindEdit, in.ID))
+	in = h.send(t, command("story", user(2), "query", "zebra crossing giraffe"))
+	h.wait(t, ok(fakediscord.KindDelete, in.ID))
+	h.stop()
+	for _, want := range []string{"story ok", "story not-found"} {
+		if !obs.has(want) {
+			t.Errorf("observer did not get %q (got %q)", want, obs.got)
+		}
 	}
 }

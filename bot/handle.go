@@ -55,6 +55,18 @@ const restTimeout = 30 * time.Second
 // deferred response at once, then an edit with the reply, or a short
 // ephemeral message when it fails. It returns when the interaction is done.
 func (b *Bot) Handle(r Responder, i *discordgo.Interaction) {
+	start, name, outcome := time.Now(), "unknown", OutcomeError
+	switch i.Type {
+	case discordgo.InteractionApplicationCommandAutocomplete:
+		name = "autocomplete"
+	case discordgo.InteractionApplicationCommand:
+		if n := i.ApplicationCommandData().Name; n == "story" || n == "ask" {
+			name = n
+		}
+	}
+	if b.cfg.Observer != nil {
+		defer func() { b.cfg.Observer.ObserveInteraction(name, outcome, time.Since(start)) }()
+	}
 	b.mu.Lock()
 	closing := b.closing
 	if !closing {
@@ -66,6 +78,7 @@ func (b *Bot) Handle(r Responder, i *discordgo.Interaction) {
 		if i.Type == discordgo.InteractionApplicationCommand {
 			b.ephemeral(r, i, log, "storybot is restarting. Please try again in a minute.")
 		}
+		outcome = OutcomeRestarting
 		return
 	}
 	defer b.inflight.Done()
@@ -80,9 +93,9 @@ func (b *Bot) Handle(r Responder, i *discordgo.Interaction) {
 	defer cancel()
 	switch i.Type {
 	case discordgo.InteractionApplicationCommandAutocomplete:
-		b.autocomplete(ctx, r, i, log)
+		outcome = b.autocomplete(ctx, r, i, log)
 	case discordgo.InteractionApplicationCommand:
-		b.command(ctx, r, i, log)
+		outcome = b.command(ctx, r, i, log)
 	}
 }
 
@@ -112,7 +125,8 @@ func options(d discordgo.ApplicationCommandInteractionData) (map[string]string, 
 	return m, focused
 }
 
-func (b *Bot) autocomplete(ctx context.Context, r Responder, i *discordgo.Interaction, log *slog.Logger) {
+// autocomplete answers an autocomplete interaction and returns its outcome.
+func (b *Bot) autocomplete(ctx context.Context, r Responder, i *discordgo.Interaction, log *slog.Logger) string {
 	_, focused := options(i.ApplicationCommandData())
 	prefix := ""
 	if focused != nil {
@@ -134,26 +148,29 @@ func (b *Bot) autocomplete(ctx context.Context, r Responder, i *discordgo.Intera
 	defer cancel()
 	if err := r.Respond(rctx, i, resp); err != nil {
 		log.Error("answer autocomplete", "err", err)
+		return OutcomeDiscord
 	}
+	return OutcomeOK
 }
 
-func (b *Bot) command(ctx context.Context, r Responder, i *discordgo.Interaction, log *slog.Logger) {
+// command answers /story or /ask and returns its outcome.
+func (b *Bot) command(ctx context.Context, r Responder, i *discordgo.Interaction, log *slog.Logger) string {
 	data := i.ApplicationCommandData()
 	if data.Name != "story" && data.Name != "ask" {
 		b.ephemeral(r, i, log, "storybot does not know that command. Try /story or /ask.")
-		return
+		return OutcomeUnknown
 	}
 	if ok, retry := b.limiter.allow(userID(i)); !ok {
 		log.Info("rate limited", "command", data.Name)
 		b.ephemeral(r, i, log, fmt.Sprintf("You're sending commands quickly. Please try again <t:%d:R>.", retry.Add(time.Second).Unix()))
-		return
+		return OutcomeRateLimited
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), restTimeout)
 	err := r.Respond(rctx, i, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource})
 	cancel()
 	if err != nil {
 		log.Error("defer the response", "command", data.Name, "err", err)
-		return
+		return OutcomeDiscord
 	}
 	opts, _ := options(data)
 	var e *discordgo.MessageEmbed
@@ -179,14 +196,29 @@ func (b *Bot) command(ctx context.Context, r Responder, i *discordgo.Interaction
 	}
 	if err != nil {
 		b.fail(ctx, r, i, log, data.Name, err)
-		return
+		return failOutcome(err)
 	}
 	rctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), restTimeout)
 	defer cancel()
 	embeds := []*discordgo.MessageEmbed{e}
 	if err := r.Edit(rctx, i, &discordgo.WebhookEdit{Embeds: &embeds, AllowedMentions: noMentions()}); err != nil {
 		log.Error("send the reply", "command", data.Name, "err", err)
+		return OutcomeDiscord
 	}
+	return OutcomeOK
+}
+
+// failOutcome is the outcome of a command that failed with err.
+func failOutcome(err error) string {
+	switch {
+	case commands.IsNotFound(err):
+		return OutcomeNotFound
+	case errors.Is(err, commands.ErrQuestion):
+		return OutcomeBadInput
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return OutcomeTimeout
+	}
+	return OutcomeError
 }
 
 // fail tells the user, in a short ephemeral follow-up, what went wrong and

@@ -3,7 +3,7 @@
 // miss, latency), model calls (by outcome, tokens, latency, the circuit
 // breaker's state) and Discord interactions (by command and outcome, reply
 // latency). The packages it measures do not import Prometheus: they call
-// small hooks (summarize.Observer, summarize.Model, InteractionObserver).
+// small hooks (summarize.Observer, summarize.Model, bot.Observer).
 package metrics
 
 import (

@@ -156,9 +156,9 @@ func TestWatchBreaker(t *testing.T) {
 
 func TestObserveInteraction(t *testing.T) {
 	m := metrics.New()
-	m.ObserveInteraction("story", metrics.OutcomeOK, 2*time.Second)
-	m.ObserveInteraction("story", metrics.OutcomeNotFound, time.Second)
-	m.ObserveInteraction("autocomplete", metrics.OutcomeOK, time.Millisecond)
+	m.ObserveInteraction("story", "ok", 2*time.Second)
+	m.ObserveInteraction("story", "not-found", time.Second)
+	m.ObserveInteraction("autocomplete", "ok", time.Millisecond)
 	want := `
 # HELP storybot_interactions_total Discord interactions handled, by command and outcome.
 # TYPE storybot_interactions_total counter

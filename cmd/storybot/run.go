@@ -106,7 +106,7 @@ func runBot(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer sum.Close()
-	cfg.Log = log
+	cfg.Log, cfg.Observer = log, m
 	b, err := bot.New(cfg, db, sum)
 	if err != nil {
 		return usageError{err}
@@ -130,3 +130,5 @@ func runBot(ctx context.Context, env *Env, args []string) error {
 	}
 	return nil
 }
+
+var _ bot.Observer = (*metrics.Metrics)(nil)

@@ -16,7 +16,7 @@ var ErrModelBusy = errors.New("every model slot is busy")
 
 // ModelLimit is a summarize.Model that lets at most a fixed number of model
 // calls run at once. A call that cannot get a slot within its wait fails
-// with an *llm.Error of kind llm.RateLimited wrapping ErrModelBusy, so a
+// with an *llm.Error of kind llm.Busy wrapping ErrModelBusy, so a
 // summarize.Service falls back to the extractive summary (fallback code
 // "rate-limited") instead of keeping the user waiting. Only real model
 // calls take a slot: the Service answers cache hits, and requests that join
@@ -63,7 +63,7 @@ func (l *ModelLimit) acquire(ctx context.Context) error {
 	case l.slots <- struct{}{}:
 		return nil
 	case <-t.C:
-		return &llm.Error{Kind: llm.RateLimited, Model: l.m.Model(),
+		return &llm.Error{Kind: llm.Busy, Model: l.m.Model(),
 			Err: fmt.Errorf("%w: %d in use, waited %v", ErrModelBusy, cap(l.slots), l.wait)}
 	case <-ctx.Done():
 		kind := llm.Canceled

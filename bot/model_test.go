@@ -60,8 +60,8 @@ func TestModelLimit(t *testing.T) {
 
 	_, err := l.Complete(ctx, llm.Request{User: "B"})
 	var e *llm.Error
-	if !errors.As(err, &e) || e.Kind != llm.RateLimited || !errors.Is(err, bot.ErrModelBusy) {
-		t.Fatalf("call while the slot is held: got %v, want an *llm.Error of kind rate limited wrapping ErrModelBusy", err)
+	if !errors.As(err, &e) || e.Kind != llm.Busy || !errors.Is(err, bot.ErrModelBusy) {
+		t.Fatalf("call while the slot is held: got %v, want an *llm.Error of kind busy wrapping ErrModelBusy", err)
 	}
 
 	close(release)
@@ -146,8 +146,8 @@ func TestModelLimitInService(t *testing.T) {
 		t.Errorf("cached story while the slot is busy: got cached=%v fallback=%+v err=%v, want the cached summary", s.Cached, s.Fallback, err)
 	}
 	s, err = svc.Summarize(ctx, story("New"), summarize.Standard, summarize.Options{})
-	if err != nil || s.Fallback == nil || s.Fallback.Code != summarize.FallbackRateLimited || s.Engine != summarize.Extractive {
-		t.Errorf("new story while the slot is busy: got engine %q fallback %+v err %v, want the extractive summary with fallback %q", s.Engine, s.Fallback, err, summarize.FallbackRateLimited)
+	if err != nil || s.Fallback == nil || s.Fallback.Code != summarize.FallbackBusy || s.Engine != summarize.Extractive {
+		t.Errorf("new story while the slot is busy: got engine %q fallback %+v err %v, want the extractive summary with fallback %q", s.Engine, s.Fallback, err, summarize.FallbackBusy)
 	}
 	close(release)
 	wg.Wait()

@@ -37,6 +37,7 @@ const (
 	Truncated                // cut short: finish_reason "length", or a stream that ended without [DONE]
 	BreakerOpen              // not sent: the circuit breaker is open after repeated failures
 	Canceled                 // the caller's context was canceled; not the model's fault
+	Busy                     // not sent: the caller's own cap on calls at once was reached (a wrapper returns it)
 )
 
 var kindNames = [...]string{
@@ -54,6 +55,7 @@ var kindNames = [...]string{
 	Truncated:    "truncated reply",
 	BreakerOpen:  "breaker open",
 	Canceled:     "canceled",
+	Busy:         "busy",
 }
 
 // String returns the kind's name in lower case ("rate limited"), suitable
@@ -157,6 +159,8 @@ func (e *Error) Reason() string {
 		return "the model is failing repeatedly, so it is skipped for a while"
 	case Canceled:
 		return "the request was canceled"
+	case Busy:
+		return "the model is busy with other summaries (BOT_MAX_MODEL_CALLS)"
 	}
 	return "the model call failed"
 }

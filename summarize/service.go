@@ -187,6 +187,7 @@ const (
 	FallbackConfig      = "config"       // 401, 403 or 404: a setting is wrong (Fallback.Setting)
 	FallbackUnreachable = "unreachable"  // no connection to the model server
 	FallbackRateLimited = "rate-limited" // 429
+	FallbackBusy        = "busy"         // storybot's own cap on model calls at once was reached
 	FallbackServer      = "server-error" // 5xx, or an error inside a stream
 	FallbackBadRequest  = "bad-request"  // another 4xx
 	FallbackMalformed   = "malformed"    // a reply that is not the JSON promised
@@ -411,6 +412,8 @@ func fallbackFor(err error) *Fallback {
 		fb.Code = FallbackUnreachable
 	case llm.RateLimited:
 		fb.Code = FallbackRateLimited
+	case llm.Busy:
+		fb.Code = FallbackBusy
 	case llm.Server:
 		fb.Code = FallbackServer
 	case llm.BadRequest:

@@ -36,6 +36,7 @@ const (
 	DefaultModelWait     = 5 * time.Second
 	DefaultGrace         = 15 * time.Second
 	DefaultReplyTimeout  = 2 * time.Minute
+	DefaultDraftEvery    = time.Second
 )
 
 // Observer is told about every interaction the bot handles, once it is
@@ -83,6 +84,10 @@ type Config struct {
 	Grace time.Duration
 	// ReplyTimeout bounds one command's work, queueing included.
 	ReplyTimeout time.Duration
+	// DraftEvery is how often the reply is edited to show the model's
+	// answer while it writes (default DefaultDraftEvery; Discord asks for
+	// no more than about one edit a second).
+	DraftEvery time.Duration
 	// Observer, when set, is told the command, outcome and latency of every
 	// interaction (for metrics).
 	Observer Observer
@@ -146,6 +151,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Grace <= 0 {
 		c.Grace = DefaultGrace
+	}
+	if c.DraftEvery <= 0 {
+		c.DraftEvery = DefaultDraftEvery
 	}
 	if c.ReplyTimeout <= 0 {
 		c.ReplyTimeout = DefaultReplyTimeout

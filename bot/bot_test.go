@@ -14,6 +14,7 @@ import (
 	"github.com/storybot/storybot/article"
 	"github.com/storybot/storybot/bot"
 	"github.com/storybot/storybot/internal/fakediscord"
+	"github.com/storybot/storybot/llm/mock"
 )
 
 // storyReply sends in, checks the deferred callback came first, and
@@ -318,5 +319,55 @@ func TestObserver(t *testing.T) {
 		if !obs.has(want) {
 			t.Errorf("observer did not get %q (got %q)", want, obs.got)
 		}
+	}
+}
+
+// TestDraftsWhileTheModelWrites: a slow stream shows drafts, at most one an
+// interval, then the checked summary replaces them.
+func TestDraftsWhileTheModelWrites(t *testing.T) {
+	h := start(t, setup{chunkDelay: 40 * time.Millisecond, timeout: 10 * time.Second,
+		config: func(c *bot.Config) { c.DraftEvery = 300 * time.Millisecond }})
+	in := h.send(t, command("story", user(1), "style", "detailed"))
+	h.wait(t, func(r fakediscord.Request) bool {
+		return ok(fakediscord.KindEdit, in.ID)(r) && strings.Contains(string(r.Body), "Summarized by")
+	})
+	h.stop()
+	var drafts, finals int
+	for _, r := range h.fake.Requests() {
+		if !ok(fakediscord.KindEdit, in.ID)(r) {
+			continue
+		}
+		m := decode(t, r.Body)
+		if len(m.Embeds) != 1 {
+			t.Fatalf("edit with %d embeds: %s", len(m.Embeds), r.Body)
+		}
+		switch foot := m.Embeds[0].Footer.Text; {
+		case strings.HasPrefix(foot, "Writing"):
+			if finals > 0 {
+				t.Errorf("a draft came after the final reply: %q", m.Embeds[0].Description)
+			}
+			drafts++
+		case strings.HasPrefix(foot, "Summarized by"):
+			finals++
+		default:
+			t.Errorf("unexpected footer %q", foot)
+		}
+	}
+	if drafts < 2 || finals != 1 {
+		t.Errorf("got %d drafts and %d final replies, want at least 2 drafts and 1 final", drafts, finals)
+	}
+}
+
+// TestUnfaithfulDraftIsReplaced: a draft that fails the checks when the
+// model is done is replaced by the labelled extractive summary.
+func TestUnfaithfulDraftIsReplaced(t *testing.T) {
+	h := start(t, setup{model: mock.FaultHallucinate, chunkDelay: 40 * time.Millisecond, timeout: 10 * time.Second,
+		config: func(c *bot.Config) { c.DraftEvery = 300 * time.Millisecond }})
+	in := h.send(t, command("story", user(1), "style", "detailed"))
+	f := h.wait(t, func(r fakediscord.Request) bool {
+		return ok(fakediscord.KindEdit, in.ID)(r) && !strings.Contains(string(r.Body), "Writing")
+	})
+	if m := decode(t, f.Body); !strings.Contains(m.Embeds[0].Footer.Text, "Offline summary (extractive)") {
+		t.Errorf("final footer %q, want the extractive summary's", m.Embeds[0].Footer.Text)
 	}
 }

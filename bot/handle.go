@@ -183,7 +183,9 @@ func (b *Bot) command(ctx context.Context, r Responder, i *discordgo.Interaction
 			}
 		}
 		var rep commands.StoryReply
-		rep, err = commands.Story(ctx, commands.Deps{Stories: b.lookups, Summarizer: b.sum}, opts["query"], style, false)
+		d := startDrafter(r, i, log, b.cfg.DraftEvery)
+		rep, err = commands.Story(ctx, commands.Deps{Stories: b.lookups, Summarizer: b.sum, Draft: d.draft}, opts["query"], style, false)
+		d.stop()
 		if err == nil {
 			e = storyEmbed(rep)
 		}

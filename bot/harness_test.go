@@ -54,12 +54,13 @@ type harness struct {
 }
 
 type setup struct {
-	model   string
-	timeout time.Duration // model timeout; default 2 s
-	extra   []article.Article
-	config  func(*bot.Config)
-	fake    *fakediscord.Server // reuse this fake (a restart)
-	db      *sqlite.DB
+	chunkDelay time.Duration // pause between the mock's streamed chunks
+	model      string
+	timeout    time.Duration // model timeout; default 2 s
+	extra      []article.Article
+	config     func(*bot.Config)
+	fake       *fakediscord.Server // reuse this fake (a restart)
+	db         *sqlite.DB
 }
 
 // start runs a bot against a fake Discord, a mock model and a real SQLite
@@ -101,7 +102,7 @@ func start(t testing.TB, s setup) *harness {
 	if s.timeout == 0 {
 		s.timeout = 2 * time.Second
 	}
-	mh := mock.NewServer(mock.Options{})
+	mh := mock.NewServer(mock.Options{ChunkDelay: s.chunkDelay})
 	msrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.calls.Add(1)
 		mh.ServeHTTP(w, r)

@@ -51,6 +51,20 @@ func (l *ModelLimit) Complete(ctx context.Context, req llm.Request) (llm.Reply, 
 	return l.m.Complete(ctx, req)
 }
 
+// Stream takes a slot like Complete and streams through the wrapped model
+// when it can (else completes).
+func (l *ModelLimit) Stream(ctx context.Context, req llm.Request, onDelta func(string)) (llm.Reply, error) {
+	st, ok := l.m.(summarize.Streamer)
+	if !ok {
+		return l.Complete(ctx, req)
+	}
+	if err := l.acquire(ctx); err != nil {
+		return llm.Reply{}, err
+	}
+	defer func() { <-l.slots }()
+	return st.Stream(ctx, req, onDelta)
+}
+
 func (l *ModelLimit) acquire(ctx context.Context) error {
 	select {
 	case l.slots <- struct{}{}:

@@ -29,6 +29,9 @@ type Summarizer interface {
 type Deps struct {
 	Stories    Stories
 	Summarizer Summarizer
+	// Draft, when set, gets the model's unchecked answer so far while it
+	// writes (summarize.Options.Draft), for a reply that is edited live.
+	Draft func(text string)
 }
 
 // Errors for a /story that finds nothing; the message is fit to show.
@@ -64,7 +67,7 @@ func Story(ctx context.Context, d Deps, query string, style summarize.Style, fre
 		return StoryReply{}, err
 	}
 	in := summarize.Input{ID: s.ID, Title: s.Title, Body: s.Body, Hash: s.Hash}
-	sum, err := d.Summarizer.Summarize(ctx, in, style, summarize.Options{Fresh: fresh})
+	sum, err := d.Summarizer.Summarize(ctx, in, style, summarize.Options{Fresh: fresh, Draft: d.Draft})
 	if err != nil {
 		return StoryReply{}, fmt.Errorf("story %s: %w", s.ID, err)
 	}

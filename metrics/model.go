@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -30,6 +31,23 @@ func (c *model) Model() string { return c.next.Model() }
 func (c *model) Complete(ctx context.Context, req llm.Request) (llm.Reply, error) {
 	start := c.m.now()
 	rep, err := c.next.Complete(ctx, req)
+	return c.record(start, rep, err)
+}
+
+// Stream streams through next when it can (else completes), counted like
+// Complete.
+func (c *model) Stream(ctx context.Context, req llm.Request, onDelta func(string)) (llm.Reply, error) {
+	st, ok := c.next.(summarize.Streamer)
+	if !ok {
+		return c.Complete(ctx, req)
+	}
+	start := c.m.now()
+	rep, err := st.Stream(ctx, req, onDelta)
+	return c.record(start, rep, err)
+}
+
+// record counts one finished call.
+func (c *model) record(start time.Time, rep llm.Reply, err error) (llm.Reply, error) {
 	c.m.modelTime.Observe(c.m.now().Sub(start).Seconds())
 	c.m.modelCalls.WithLabelValues(Outcome(err)).Inc()
 	if rep.Usage.PromptTokens > 0 {

@@ -55,3 +55,6 @@ func ExampleService_Summarize() {
 	// The council approved 300 homes on Monday. Residents objected.
 	//   (extractive: server-error)
 }
+
+// The llm client streams, so the Service can show drafts (Options.Draft).
+var _ summarize.Streamer = (*llm.Client)(nil)

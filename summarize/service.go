@@ -25,6 +25,12 @@ type Model interface {
 	Model() string
 }
 
+// Streamer is a Model that can also stream its answer; *llm.Client is one.
+// onDelta gets each piece of text as it arrives.
+type Streamer interface {
+	Stream(ctx context.Context, req llm.Request, onDelta func(text string)) (llm.Reply, error)
+}
+
 // Cache keeps model-written summaries. *sqlite.DB satisfies it.
 type Cache interface {
 	// CachedSummary returns the summary stored under key and whether there
@@ -135,6 +141,13 @@ type Options struct {
 	// Fresh skips the cache lookup and asks the model again; an accepted
 	// answer still replaces the cached one.
 	Fresh bool
+	// Draft, when set and the model can stream (Streamer), is called with
+	// the answer so far, reasoning removed, each time it grows while this
+	// call asks the model. A draft is not checked: it may yet be rejected,
+	// so show it as a draft. Draft is not called for a cached summary, for
+	// a call that shares another's model call, or after the model is done.
+	// It runs on the model call's goroutine and must return quickly.
+	Draft func(text string)
 }
 
 // Engine names for a Summary written without a model.
@@ -271,7 +284,7 @@ func (s *Service) summarize(ctx context.Context, in Input, style Style, o Option
 	ch := s.flights.DoChan(flightKey, func() (any, error) {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deadline)
 		defer cancel()
-		return s.generate(fctx, in, style, p, key, o.Fresh), nil
+		return s.generate(fctx, in, style, p, key, o.Fresh, o.Draft), nil
 	})
 	timer := time.NewTimer(deadline)
 	defer timer.Stop()
@@ -314,14 +327,27 @@ type result struct {
 }
 
 // generate asks the model, checks the answer and caches it when accepted.
-func (s *Service) generate(ctx context.Context, in Input, style Style, p prompts.Prompt, key string, fresh bool) result {
+func (s *Service) generate(ctx context.Context, in Input, style Style, p prompts.Prompt, key string, fresh bool, draft func(string)) result {
 	if !fresh {
 		// Another call may have stored it since this one looked.
 		if sum, ok := s.lookup(ctx, key, in.ID); ok {
 			return result{sum: sum}
 		}
 	}
-	rep, err := s.model.Complete(ctx, llm.Request{System: p.System, User: p.User})
+	req := llm.Request{System: p.System, User: p.User}
+	var rep llm.Reply
+	var err error
+	if st, ok := s.model.(Streamer); ok && draft != nil {
+		var text strings.Builder
+		rep, err = st.Stream(ctx, req, func(delta string) {
+			text.WriteString(delta)
+			if d := strings.TrimSpace(StripThink(text.String())); d != "" {
+				draft(d)
+			}
+		})
+	} else {
+		rep, err = s.model.Complete(ctx, req)
+	}
 	usage := Usage{PromptTokens: rep.Usage.PromptTokens, CompletionTokens: rep.Usage.CompletionTokens}
 	if err != nil {
 		return result{fb: fallbackFor(err), usage: usage, err: err}

@@ -1,0 +1,91 @@
+package bot
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// draftFooter marks a reply that shows the model's answer while it writes:
+// the answer is checked (faithfulness, length) only once it is complete.
+const draftFooter = "Writing… this draft is checked before it is final."
+
+// drafter edits a deferred reply with the model's answer so far, at most
+// once every interval, until stop. The final edit is the caller's, after
+// stop, so a draft never lands after it.
+type drafter struct {
+	r        Responder
+	i        *discordgo.Interaction
+	log      *slog.Logger
+	interval time.Duration
+
+	mu     sync.Mutex
+	text   string // the latest draft
+	sent   string // the draft last shown
+	closed bool
+
+	stopc chan struct{}
+	done  chan struct{}
+}
+
+// startDrafter starts the goroutine that shows drafts; stop ends it.
+func startDrafter(r Responder, i *discordgo.Interaction, log *slog.Logger, interval time.Duration) *drafter {
+	d := &drafter{r: r, i: i, log: log, interval: interval, stopc: make(chan struct{}), done: make(chan struct{})}
+	go d.loop()
+	return d
+}
+
+// draft records the answer so far (summarize.Options.Draft). It returns at
+// once and is safe to call from any goroutine, also after stop.
+func (d *drafter) draft(text string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.closed {
+		d.text = text
+	}
+}
+
+// stop ends the drafts and waits for an edit in progress to finish.
+func (d *drafter) stop() {
+	d.mu.Lock()
+	d.closed = true
+	d.mu.Unlock()
+	close(d.stopc)
+	<-d.done
+}
+
+func (d *drafter) loop() {
+	defer close(d.done)
+	// A timer started anew after each edit: edits are at least an interval
+	// apart however long one takes.
+	t := time.NewTimer(d.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-d.stopc:
+			return
+		case <-t.C:
+		}
+		t.Reset(d.interval)
+		d.mu.Lock()
+		text, changed := d.text, d.text != d.sent
+		d.sent = d.text
+		d.mu.Unlock()
+		if !changed {
+			continue
+		}
+		e := &discordgo.MessageEmbed{
+			Description: fitSentences(text, maxDescription),
+			Footer:      &discordgo.MessageEmbedFooter{Text: draftFooter},
+		}
+		embeds := []*discordgo.MessageEmbed{e}
+		ctx, cancel := context.WithTimeout(context.Background(), restTimeout)
+		if err := d.r.Edit(ctx, d.i, &discordgo.WebhookEdit{Embeds: &embeds, AllowedMentions: noMentions()}); err != nil {
+			d.log.Warn("show the draft", "err", err)
+		}
+		cancel()
+	}
+}

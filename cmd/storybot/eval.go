@@ -13,23 +13,32 @@ import (
 )
 
 func init() {
-	register(command{name: "eval", summary: "measure summary quality against reference summaries (ROUGE)", run: runEval})
+	register(command{name: "eval", summary: "measure summary quality (ROUGE) or /ask on a question set", run: runEval})
 }
 
 const evalUsage = "eval summarize --data FILE.jsonl [--style standard] [--pred-out FILE] [--json]"
 
+// evalUsages are the usage lines of every evaluation.
+var evalUsages = []string{evalUsage, evalAskUsage}
+
 func runEval(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 {
-		return usagef("missing what to evaluate: want %q", "storybot "+evalUsage)
+		return usagef("missing what to evaluate: want summarize or ask (see 'storybot eval --help')")
 	}
 	switch args[0] {
 	case "summarize":
 		return runEvalSummarize(ctx, env, args[1:])
+	case "ask":
+		return runEvalAsk(ctx, env, args[1:])
 	case "-h", "-help", "--help", "help":
-		fmt.Fprintf(env.Err, "Usage:\n  storybot %s\n\nRun 'storybot eval summarize --help' for its flags.\n", evalUsage)
+		fmt.Fprint(env.Err, "Usage:\n")
+		for _, u := range evalUsages {
+			fmt.Fprintf(env.Err, "  storybot %s\n", u)
+		}
+		fmt.Fprint(env.Err, "\nRun 'storybot eval summarize --help' or 'storybot eval ask --help' for their flags.\n")
 		return nil
 	}
-	return usagef("unknown evaluation %q: want summarize", args[0])
+	return usagef("unknown evaluation %q: want summarize or ask", args[0])
 }
 
 // evalOutput is what "storybot eval summarize --json" prints.

@@ -1,0 +1,221 @@
+// Package evaluate measures /ask on a question set: how often the retrieval
+// /ask uses today (the store's full-text search) ranks the answering story
+// first or in its top five, how many of a correct answer's key words the
+// extractive answer holds, and how often a question no story answers gets an
+// honest "The stored stories don't say."
+//
+// Each line of the question set is one question:
+//
+//	{"q": "…", "article": "<source file name>", "keywords": ["…"]}
+//	{"q": "…", "unanswerable": true}
+package evaluate
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/storybot/storybot/commands"
+)
+
+// TopK is how many search results count for hit@5.
+const TopK = 5
+
+// Question is one line of a question set.
+type Question struct {
+	Q string `json:"q"`
+	// Article is the source file name of the story that answers Q.
+	Article string `json:"article,omitempty"`
+	// Keywords are words a correct answer contains, matched ignoring case.
+	Keywords     []string `json:"keywords,omitempty"`
+	Unanswerable bool     `json:"unanswerable,omitempty"`
+}
+
+// ReadJSONL reads a question set. name is used in error messages, which give
+// the line number of a bad line. Blank lines are skipped.
+func ReadJSONL(name string, r io.Reader) ([]Question, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	var out []Question
+	line := 0
+	for sc.Scan() {
+		line++
+		b := bytes.TrimSpace(sc.Bytes())
+		if len(b) == 0 {
+			continue
+		}
+		var q Question
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&q); err != nil {
+			return nil, fmt.Errorf("%s:%d: not a JSON object of a question: %w", name, line, err)
+		}
+		if dec.More() {
+			return nil, fmt.Errorf("%s:%d: more than one JSON value on the line", name, line)
+		}
+		if err := q.check(); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", name, line, err)
+		}
+		out = append(out, q)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no questions", name)
+	}
+	return out, nil
+}
+
+func (q Question) check() error {
+	n := len([]rune(strings.TrimSpace(q.Q)))
+	switch {
+	case n == 0:
+		return errors.New(`missing "q"`)
+	case n > commands.MaxQuestion:
+		return fmt.Errorf("question longer than %d characters", commands.MaxQuestion)
+	case q.Unanswerable && (q.Article != "" || len(q.Keywords) > 0):
+		return errors.New(`an unanswerable question has no "article" or "keywords"`)
+	case q.Unanswerable:
+		return nil
+	case q.Article == "":
+		return errors.New(`missing "article" (or "unanswerable": true)`)
+	case len(q.Keywords) == 0:
+		return errors.New(`missing "keywords"`)
+	}
+	for _, k := range q.Keywords {
+		if strings.TrimSpace(k) == "" {
+			return errors.New("empty key word")
+		}
+	}
+	return nil
+}
+
+// Result is what happened to one question.
+type Result struct {
+	Question
+	// Rank is the 1-based place of the answering story among the first TopK
+	// search results; 0 when it is not among them or Q is unanswerable.
+	Rank int `json:"rank"`
+	// Top is the source of the first search result; empty when none.
+	Top string `json:"top,omitempty"`
+	// Answer is the text of /ask's reply, and AnswerSource its story's source.
+	Answer       string `json:"answer"`
+	AnswerSource string `json:"answer_source,omitempty"`
+	// Missing are the key words not in Answer.
+	Missing []string `json:"missing,omitempty"`
+	// Refused is set when the reply is "The stored stories don't say."
+	Refused bool `json:"refused"`
+}
+
+// Recall is the share of the key words found in the answer.
+func (r Result) Recall() float64 {
+	if len(r.Keywords) == 0 {
+		return 0
+	}
+	return float64(len(r.Keywords)-len(r.Missing)) / float64(len(r.Keywords))
+}
+
+// Miss reports whether the result falls short anywhere: the answering story
+// not first, a key word missing, or an unanswerable question answered.
+func (r Result) Miss() bool {
+	if r.Unanswerable {
+		return !r.Refused
+	}
+	return r.Rank != 1 || len(r.Missing) > 0
+}
+
+// Report sums up a run. Each figure is a share between 0 and 1.
+type Report struct {
+	Answerable   int `json:"answerable"`
+	Unanswerable int `json:"unanswerable"`
+	// Hit1 and Hit5: share of answerable questions whose story is the first
+	// search result, or among the first TopK.
+	Hit1 float64 `json:"hit_at_1"`
+	Hit5 float64 `json:"hit_at_5"`
+	// KeywordRecall is the mean, over answerable questions, of Result.Recall.
+	KeywordRecall float64 `json:"keyword_recall"`
+	// HonestRefusals is the share of unanswerable questions refused.
+	HonestRefusals float64  `json:"honest_refusals"`
+	Results        []Result `json:"results"`
+}
+
+// Run asks every question of qs of the stories in st, the way /ask does
+// (commands.Ask with no story named), and measures the retrieval /ask uses
+// today: st.Search with the question.
+func Run(ctx context.Context, st commands.Stories, qs []Question) (Report, error) {
+	var rep Report
+	var hit1, hit5, recall, refused float64
+	for _, q := range qs {
+		if err := ctx.Err(); err != nil {
+			return Report{}, err
+		}
+		r, err := evalOne(ctx, st, q)
+		if err != nil {
+			return Report{}, err
+		}
+		if q.Unanswerable {
+			rep.Unanswerable++
+			if r.Refused {
+				refused++
+			}
+		} else {
+			rep.Answerable++
+			if r.Rank == 1 {
+				hit1++
+			}
+			if r.Rank > 0 {
+				hit5++
+			}
+			recall += r.Recall()
+		}
+		rep.Results = append(rep.Results, r)
+	}
+	if n := float64(rep.Answerable); n > 0 {
+		rep.Hit1, rep.Hit5, rep.KeywordRecall = hit1/n, hit5/n, recall/n
+	}
+	if n := float64(rep.Unanswerable); n > 0 {
+		rep.HonestRefusals = refused / n
+	}
+	return rep, nil
+}
+
+func evalOne(ctx context.Context, st commands.Stories, q Question) (Result, error) {
+	r := Result{Question: q}
+	hits, err := st.Search(ctx, q.Q, TopK)
+	if err != nil {
+		return Result{}, fmt.Errorf("search %q: %w", q.Q, err)
+	}
+	for i, h := range hits {
+		if i == 0 {
+			r.Top = h.Source
+		}
+		if !q.Unanswerable && r.Rank == 0 && sameSource(h.Source, q.Article) {
+			r.Rank = i + 1
+		}
+	}
+	reply, err := commands.Ask(ctx, st, q.Q, "")
+	if err != nil {
+		return Result{}, fmt.Errorf("ask %q: %w", q.Q, err)
+	}
+	r.Answer, r.AnswerSource, r.Refused = reply.Text(), reply.Story.Source, !reply.Answered()
+	answer := strings.ToLower(r.Answer)
+	for _, k := range q.Keywords {
+		if !strings.Contains(answer, strings.ToLower(k)) {
+			r.Missing = append(r.Missing, k)
+		}
+	}
+	return r, nil
+}
+
+// sameSource reports whether a story's source is the article file name: the
+// store keeps a plain-text file's base name as its source.
+func sameSource(source, article string) bool {
+	return source == article || filepath.Base(source) == article
+}

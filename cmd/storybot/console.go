@@ -54,19 +54,11 @@ func runConsole(ctx context.Context, env *Env, args []string) error {
 	if len(pos) > 0 {
 		return usagef("console takes no arguments (got %q); type commands at its prompt", pos[0])
 	}
-	settings, err := readLLMSettings(env.Getenv, "")
-	if err != nil {
-		return err
-	}
-	db, err := sf.open(ctx, env)
+	db, sum, err := sf.openSummarizer(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	sum, err := newSummarizer(settings, db, newLogger(env))
-	if err != nil {
-		return err
-	}
 	defer sum.Close()
 	return console(ctx, env, db, sum)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/storybot/storybot/llm/mock"
 	"github.com/storybot/storybot/metrics"
 	"github.com/storybot/storybot/prompts"
+	"github.com/storybot/storybot/store/sqlite"
 	"github.com/storybot/storybot/summarize"
 )
 
@@ -152,6 +153,26 @@ func (s *summarizer) Close() {
 // starting the mock in-process in mock mode. Call Close when done.
 func newSummarizer(s llmSettings, cache summarize.Cache, log *slog.Logger) (*summarizer, error) {
 	return newMeteredSummarizer(s, cache, log, nil, nil)
+}
+
+// openSummarizer reads the model settings (failing before anything is
+// opened when one is bad), opens the store and starts a summarizer that
+// caches in it, as the terminal commands need. The caller closes both.
+func (sf *storeFlags) openSummarizer(ctx context.Context, env *Env) (*sqlite.DB, *summarizer, error) {
+	settings, err := readLLMSettings(env.Getenv, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := sf.open(ctx, env)
+	if err != nil {
+		return nil, nil, err
+	}
+	sum, err := newSummarizer(settings, db, newLogger(env))
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, sum, nil
 }
 
 // newMeteredSummarizer is newSummarizer reporting to m: the summaries, the

@@ -49,19 +49,11 @@ func runStory(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return usagef("--style: %v", err)
 	}
-	settings, err := readLLMSettings(env.Getenv, "")
-	if err != nil {
-		return err
-	}
-	db, err := o.open(ctx, env)
+	db, sum, err := o.openSummarizer(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	sum, err := newSummarizer(settings, db, newLogger(env))
-	if err != nil {
-		return err
-	}
 	defer sum.Close()
 	return story(ctx, env, db, sum, strings.Join(pos, " "), style, o.fresh, o.json)
 }

@@ -2,23 +2,42 @@ package bot_test
 
 import (
 	"context"
+	"path/filepath"
 	"sort"
 	"testing"
 	"time"
 
 	"github.com/storybot/storybot/bot"
 	"github.com/storybot/storybot/internal/fakediscord"
+	"github.com/storybot/storybot/store"
+	"github.com/storybot/storybot/store/sqlite"
 )
 
 // BenchmarkDeferLatency measures, at the fake Discord, the time from an
 // INTERACTION_CREATE being written to the gateway to the deferred callback
 // arriving, with 200 /story interactions in flight per round and a model
 // that takes 5 seconds. It reports the p50 and p99 in milliseconds.
-func BenchmarkDeferLatency(b *testing.B) {
+func BenchmarkDeferLatency(b *testing.B) { deferLatency(b, false) }
+
+// BenchmarkDeferLatencySettings is BenchmarkDeferLatency with per-server
+// settings, which each command reads before it is acknowledged.
+func BenchmarkDeferLatencySettings(b *testing.B) { deferLatency(b, true) }
+
+func deferLatency(b *testing.B, settings bool) {
 	const inFlight = 200
-	h := start(b, setup{model: "mock-slow-5s", timeout: 10 * time.Second, config: func(c *bot.Config) {
+	var db *sqlite.DB
+	if settings {
+		db = openDB(b, filepath.Join(b.TempDir(), "s.db"))
+		if err := db.PutGuildSettings(context.Background(), store.Settings{GuildID: guild, Style: "brief", Budget: store.Budget{UserCalls: store.Cap(1000)}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	h := start(b, setup{model: "mock-slow-5s", timeout: 10 * time.Second, db: db, config: func(c *bot.Config) {
 		c.Grace = 100 * time.Millisecond
 		c.MaxModelCalls = inFlight
+		if settings {
+			c.Settings = db
+		}
 	}})
 	var lat []time.Duration
 	b.ResetTimer()

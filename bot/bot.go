@@ -1,13 +1,16 @@
-// Package bot connects storybot's commands to Discord with discordgo: the
-// gateway session (Guilds intent only), command registration, interaction
-// routing, deferred replies and edits, Discord's message limits, allowed
-// mentions, per-user rate limits, a cap on concurrent model calls and
-// graceful shutdown. The handlers are written against the small Responder
-// interface, so they run without discordgo's session in tests.
+// Package bot connects storybot's commands to Discord: the gateway session
+// (discordgo, Guilds intent only, sharded on demand) or the HTTP
+// interactions endpoint (Ed25519-signed requests), command registration,
+// interaction routing, deferred replies and edits, Discord's message
+// limits, allowed mentions, per-user rate limits, a cap on concurrent model
+// calls, per-server settings and budgets with the /storybot admin command,
+// the operator's allow and deny lists, and graceful shutdown. The handlers are written against the small
+// Responder interface, so they run without discordgo's session in tests.
 package bot
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -21,6 +24,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/storybot/storybot/commands"
+	"github.com/storybot/storybot/retrieve"
 	"github.com/storybot/storybot/store"
 	"github.com/storybot/storybot/summarize"
 )
@@ -40,9 +44,9 @@ const (
 )
 
 // Observer is told about every interaction the bot handles, once it is
-// done. command is "story", "ask", "autocomplete" or "unknown"; outcome is
-// one of the Outcome constants; took runs from the interaction's arrival to
-// its last response. It must return quickly.
+// done. command is "story", "ask", "storybot", "autocomplete" or "unknown";
+// outcome is one of the Outcome constants; took runs from the interaction's
+// arrival to its last response. It must return quickly.
 type Observer interface {
 	ObserveInteraction(command, outcome string, took time.Duration)
 }
@@ -56,6 +60,7 @@ const (
 	OutcomeTimeout     = "timeout"      // the reply ran out of time
 	OutcomeRestarting  = "restarting"   // turned away during shutdown
 	OutcomeUnknown     = "unknown"      // a command storybot does not know
+	OutcomeRefused     = "refused"      // the access lists, the server's channels or a missing permission turned it away
 	OutcomeDiscord     = "discord"      // a call to Discord failed (defer, edit or follow-up)
 	OutcomeError       = "error"        // anything else
 )
@@ -88,11 +93,46 @@ type Config struct {
 	// answer while it writes (default DefaultDraftEvery; Discord asks for
 	// no more than about one edit a second).
 	DraftEvery time.Duration
+	// Answerer writes /ask's answers; nil means extractive answers only.
+	Answerer commands.Answerer
 	// Observer, when set, is told the command, outcome and latency of every
 	// interaction (for metrics).
 	Observer Observer
 	// HTTPClient makes the REST calls; nil means a client with a 30 s timeout.
 	HTTPClient *http.Client
+
+	// HTTPOnly keeps Run off the gateway: interactions then arrive only at
+	// the HTTP endpoint (Interactions), and Run only registers the
+	// commands, which needs AppID, and waits for the end.
+	HTTPOnly bool
+	// PublicKey is the application's Ed25519 public key (DISCORD_PUBLIC_KEY),
+	// which checks the signature of every request to the HTTP endpoint.
+	// Required by Interactions.
+	PublicKey ed25519.PublicKey
+	// TimestampWindow is how far from now a signed request's timestamp may
+	// be, either way (DISCORD_TIMESTAMP_WINDOW; default DefaultTimestampWindow).
+	TimestampWindow time.Duration
+	// MaxBodyBytes caps a request to the HTTP endpoint (default
+	// DefaultMaxBodyBytes); a larger one is answered 413.
+	MaxBodyBytes int64
+	// ShardID and ShardCount shard the gateway connection
+	// (DISCORD_SHARD_ID, DISCORD_SHARD_COUNT): this process gets the
+	// interactions of the guilds with (guild_id >> 22) % ShardCount ==
+	// ShardID, and DMs when ShardID is 0. Only shard 0 registers the
+	// commands. ShardCount 0 means 1, no sharding.
+	ShardID, ShardCount int
+	// Now is the clock of the timestamp check and of the daily model
+	// budgets (UTC days); nil means time.Now.
+	Now func() time.Time
+
+	// Settings keeps each server's settings (default style, channels,
+	// model roles, daily budgets) and counts the model's use, for /storybot
+	// and every command; nil means no per-server settings.
+	Settings Settings
+	// Access are the operator's allow and deny lists, applied before any
+	// server's settings.
+	Access AccessLists
+
 	// Log gets the bot's records (component=bot); nil means slog.Default().
 	Log *slog.Logger
 }
@@ -103,8 +143,8 @@ func (c Config) String() string {
 	if c.Token != "" {
 		tok = "REDACTED"
 	}
-	return fmt.Sprintf("bot.Config{Token:%s AppID:%q GuildID:%q APIURL:%q UserBurst:%d UserEvery:%v MaxModelCalls:%d ModelWait:%v Grace:%v}",
-		tok, c.AppID, c.GuildID, c.APIURL, c.UserBurst, c.UserEvery, c.MaxModelCalls, c.ModelWait, c.Grace)
+	return fmt.Sprintf("bot.Config{Token:%s AppID:%q GuildID:%q APIURL:%q UserBurst:%d UserEvery:%v MaxModelCalls:%d ModelWait:%v Grace:%v HTTPOnly:%v PublicKey:%d bytes TimestampWindow:%v Shard:%d/%d}",
+		tok, c.AppID, c.GuildID, c.APIURL, c.UserBurst, c.UserEvery, c.MaxModelCalls, c.ModelWait, c.Grace, c.HTTPOnly, len(c.PublicKey), c.TimestampWindow, c.ShardID, c.ShardCount)
 }
 
 // LimitModel returns m limited to c.MaxModelCalls calls at once, each
@@ -174,6 +214,30 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Log == nil {
 		c.Log = slog.Default()
 	}
+	if c.PublicKey != nil && len(c.PublicKey) != ed25519.PublicKeySize {
+		return c, fmt.Errorf("the public key has %d bytes, want %d", len(c.PublicKey), ed25519.PublicKeySize)
+	}
+	if c.HTTPOnly && c.AppID == "" {
+		return c, errors.New("without the gateway the application ID must be given: set DISCORD_APP_ID")
+	}
+	if c.HTTPOnly && c.PublicKey == nil {
+		return c, errors.New("without the gateway interactions come over HTTP, which needs the public key: set DISCORD_PUBLIC_KEY")
+	}
+	if c.TimestampWindow <= 0 {
+		c.TimestampWindow = DefaultTimestampWindow
+	}
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.ShardCount <= 0 {
+		c.ShardCount = 1
+	}
+	if c.ShardID < 0 || c.ShardID >= c.ShardCount {
+		return c, fmt.Errorf("shard ID %d is not from 0 to %d (the shard count less one)", c.ShardID, c.ShardCount-1)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
 	return c, nil
 }
 
@@ -183,6 +247,7 @@ const maxConns = 64
 // Stories is the story store the bot reads. *sqlite.DB satisfies it.
 type Stories interface {
 	commands.Stories
+	retrieve.Index // for /ask
 	// Titles returns up to limit titles starting with prefix, newest first
 	// when prefix is empty: the autocomplete lookup.
 	Titles(ctx context.Context, prefix string, limit int) ([]store.Title, error)
@@ -198,6 +263,9 @@ type Bot struct {
 	sum      commands.Summarizer
 	log      *slog.Logger
 	limiter  *userLimiter
+	settings settingsCache      // servers' settings, read before the acknowledgement
+	session  *discordgo.Session // REST calls, and the gateway unless HTTPOnly
+	rest     Responder          // callbacks, edits, follow-ups and deletes over REST
 	inflight sync.WaitGroup
 	mu       sync.Mutex
 	closing  bool
@@ -215,10 +283,16 @@ func New(cfg Config, stories Stories, sum commands.Summarizer) (*Bot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bot: %w", err)
 	}
+	s, err := newSession(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("bot: %w", err)
+	}
 	work, cancel := context.WithCancel(context.Background())
 	acks := newAckQueue()
 	return &Bot{
 		cfg:     cfg,
+		session: s,
+		rest:    &restResponder{client: cfg.HTTPClient, base: cfg.APIURL, agent: s.UserAgent},
 		stories: stories,
 		lookups: &lookups{s: stories, acks: acks, slots: make(chan struct{}, runtime.GOMAXPROCS(0))},
 		acks:    acks,
@@ -231,26 +305,41 @@ func New(cfg Config, stories Stories, sum commands.Summarizer) (*Bot, error) {
 	}, nil
 }
 
-// Run connects to Discord, registers the commands when they changed and
-// answers interactions until ctx ends; then it stops taking new ones, waits
-// up to the grace period for those in flight, and closes the session.
-func (b *Bot) Run(ctx context.Context) error {
-	s, err := discordgo.New("Bot " + b.cfg.Token)
+// newSession returns a discordgo session for cfg that makes its REST
+// calls with cfg.HTTPClient under cfg.APIURL. It does not connect.
+func newSession(cfg Config) (*discordgo.Session, error) {
+	s, err := discordgo.New("Bot " + cfg.Token)
 	if err != nil {
-		return fmt.Errorf("discord session: %w", err)
+		return nil, fmt.Errorf("discord session: %w", err)
 	}
 	s.Client = &http.Client{
-		Transport: &rebase{from: discordgo.EndpointAPI, to: b.cfg.APIURL, next: transportOf(b.cfg.HTTPClient)},
-		Timeout:   b.cfg.HTTPClient.Timeout,
+		Transport: &rebase{from: discordgo.EndpointAPI, to: cfg.APIURL, next: transportOf(cfg.HTTPClient)},
+		Timeout:   cfg.HTTPClient.Timeout,
 	}
 	s.Identify.Intents = discordgo.IntentsGuilds
+	s.ShardID, s.ShardCount = cfg.ShardID, cfg.ShardCount
 	s.LogLevel = -1 // discordgo's own logger is off; we log what we handle
 	s.StateEnabled = false
 	// discordgo reads and decodes gateway events one at a time; with
 	// SyncEvents off (the default, set here to say so) each handler runs
 	// in its own goroutine, so a slow reply never holds up the next event.
 	s.SyncEvents = false
+	return s, nil
+}
 
+// Run connects to Discord, registers the commands when they changed and
+// answers interactions until ctx ends; then it stops taking new ones, waits
+// up to the grace period for those in flight, and closes the session.
+//
+// With Config.HTTPOnly it does not connect to the gateway: it registers the
+// commands, then waits for ctx to end and shuts down the same way, while
+// the interactions arrive at the handler Interactions returns. Only shard 0
+// registers the commands.
+func (b *Bot) Run(ctx context.Context) error {
+	if b.cfg.HTTPOnly {
+		return b.runHTTPOnly(ctx)
+	}
+	s := b.session
 	ready := make(chan string, 1)
 	s.AddHandlerOnce(func(_ *discordgo.Session, r *discordgo.Ready) {
 		id := ""
@@ -259,30 +348,29 @@ func (b *Bot) Run(ctx context.Context) error {
 		}
 		ready <- id
 	})
-	resp := sessionResponder{s}
 	s.AddHandler(func(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
-		b.Handle(resp, ic.Interaction)
+		b.Handle(b.rest, ic.Interaction)
 	})
 	if err := s.Open(); err != nil {
 		return fmt.Errorf("connect to the discord gateway: %w", err)
 	}
-	b.log.Info("connected to the gateway", "api", b.cfg.APIURL)
+	b.log.Info("connected to the gateway", "api", b.cfg.APIURL, "shard", b.cfg.ShardID, "shards", b.cfg.ShardCount)
 
 	appID := b.cfg.AppID
-	if appID == "" {
+	if appID == "" && b.cfg.ShardID == 0 { // only shard 0 registers: the others need no ID
 		select {
 		case appID = <-ready:
 		case <-ctx.Done():
 		case <-time.After(30 * time.Second):
 		}
 	}
-	if appID == "" && ctx.Err() == nil {
-		b.shutdown(s)
+	if appID == "" && b.cfg.ShardID == 0 && ctx.Err() == nil {
+		b.shutdown()
 		return errors.New("the application ID is unknown: set DISCORD_APP_ID")
 	}
-	if appID != "" {
+	if appID != "" && b.cfg.ShardID == 0 {
 		if err := b.register(ctx, s, appID); err != nil {
-			b.shutdown(s)
+			b.shutdown()
 			if ctx.Err() != nil {
 				return nil // stopped while registering
 			}
@@ -291,17 +379,35 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 	close(b.ready)
 	<-ctx.Done()
-	b.shutdown(s)
+	b.shutdown()
 	return nil
 }
 
-// Ready is closed once Run has connected and the commands are registered
-// (or found up to date).
+// runHTTPOnly is Run without the gateway.
+func (b *Bot) runHTTPOnly(ctx context.Context) error {
+	b.log.Info("answering interactions over HTTP only (no gateway)", "api", b.cfg.APIURL)
+	if b.cfg.ShardID == 0 {
+		if err := b.register(ctx, b.session, b.cfg.AppID); err != nil {
+			b.shutdown()
+			if ctx.Err() != nil {
+				return nil // stopped while registering
+			}
+			return err
+		}
+	}
+	close(b.ready)
+	<-ctx.Done()
+	b.shutdown()
+	return nil
+}
+
+// Ready is closed once Run has connected to the gateway (unless HTTPOnly)
+// and the commands are registered (or found up to date).
 func (b *Bot) Ready() <-chan struct{} { return b.ready }
 
 // shutdown stops taking interactions, lets those in flight finish within
-// the grace period, cancels the rest and closes the session.
-func (b *Bot) shutdown(s *discordgo.Session) {
+// the grace period, cancels the rest and closes the gateway connection.
+func (b *Bot) shutdown() {
 	b.mu.Lock()
 	b.closing = true
 	b.mu.Unlock()
@@ -318,8 +424,10 @@ func (b *Bot) shutdown(s *discordgo.Session) {
 		<-done
 	}
 	b.cancel()
-	if err := s.Close(); err != nil {
-		b.log.Warn("close the session", "err", err)
+	if !b.cfg.HTTPOnly {
+		if err := b.session.Close(); err != nil {
+			b.log.Warn("close the session", "err", err)
+		}
 	}
 	b.log.Info("stopped")
 }

@@ -209,14 +209,50 @@ func TestEveryoneDoesNotPing(t *testing.T) {
 }
 
 func TestAsk(t *testing.T) {
-	h := start(t, setup{})
-	_, m := storyReply(t, h, command("ask", user(1), "question", "How many homes lost power?"))
-	e := m.Embeds[0]
-	if !strings.Contains(e.Description, "About 9,000 homes lost power overnight") || !strings.Contains(e.Description, "[1]") {
-		t.Errorf("got answer %q, want the quoted sentence with [1]", e.Description)
+	for _, tt := range []struct {
+		name string
+		s    setup
+		want string
+		note string
+	}{
+		{"model", setup{}, "About 9,000 homes lost power overnight as Storm Imogen hit. [1]", "Answered by mock"},
+		{"model down", setup{model: mock.FaultError500}, "> About 9,000 homes lost power overnight as Storm Imogen hit. [1]", "Offline answer (extractive"},
+		{"no model", setup{extractiveAnswers: true}, "> About 9,000 homes lost power overnight as Storm Imogen hit. [1]", "Offline answer (extractive"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := start(t, tt.s)
+			_, m := storyReply(t, h, command("ask", user(1), "question", "How many homes lost power?"))
+			e := m.Embeds[0]
+			if !strings.Contains(e.Description, tt.want) {
+				t.Errorf("got answer %q, want %q", e.Description, tt.want)
+			}
+			if len(e.Fields) != 1 || !strings.Contains(e.Fields[0].Value, "[1] Storm cuts power") {
+				t.Errorf("got fields %+v, want source [1]", e.Fields)
+			}
+			if !strings.Contains(e.Footer.Text, tt.note) {
+				t.Errorf("got footer %+v, want %q", e.Footer, tt.note)
+			}
+		})
 	}
-	if len(e.Fields) != 1 || !strings.Contains(e.Fields[0].Value, "Storm cuts power") {
-		t.Errorf("got fields %+v, want the source", e.Fields)
+}
+
+// Markdown and mentions in a story or question reach the reply as plain
+// text: no pings, no broken layout, no links the story did not have.
+func TestAskMarkdownAndMentions(t *testing.T) {
+	h := start(t, setup{extra: []article.Article{{Title: "Fete *raises* money", Published: time.Now(),
+		Body: "The @everyone fete raised **400 pounds** for <@123456789012345678> and [the roof](https://evil.example) with `code`."}}})
+	_, m := storyReply(t, h, command("ask", user(1), "question", "How much did the *fete* raise? @everyone"))
+	e := m.Embeds[0]
+	for _, bad := range []string{"**400", "<@1", "](https://evil", "`code`", "Q: How much did the *fete*"} {
+		if strings.Contains(e.Title+e.Description, bad) {
+			t.Errorf("reply holds %q unescaped:\n%s\n%s", bad, e.Title, e.Description)
+		}
+	}
+	if !strings.Contains(e.Description, "400 pounds") {
+		t.Errorf("got %q, want the answer", e.Description)
+	}
+	if m.AllowedMentions == nil || len(m.AllowedMentions.Parse) != 0 {
+		t.Errorf("got allowed_mentions %+v, want none", m.AllowedMentions)
 	}
 }
 

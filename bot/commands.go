@@ -29,9 +29,10 @@ func Definitions() []*discordgo.ApplicationCommand {
 			Description: "Ask a question answered from the stored stories",
 			Options: []*discordgo.ApplicationCommandOption{
 				{Type: discordgo.ApplicationCommandOptionString, Name: "question", Description: "Your question", Required: true, MinLength: &min, MaxLength: commands.MaxQuestion},
-				{Type: discordgo.ApplicationCommandOptionString, Name: "story", Description: "The story to answer from (default: the best match)", Autocomplete: true, MaxLength: 200},
+				{Type: discordgo.ApplicationCommandOptionString, Name: "story", Description: "Answer from this story only (default: all stored stories)", Autocomplete: true, MaxLength: 200},
 			},
 		},
+		adminDefinition(),
 	}
 }
 
@@ -41,6 +42,11 @@ func Definitions() []*discordgo.ApplicationCommand {
 // field that storybot sets, so a restart costs one GET and no write.
 func (b *Bot) register(ctx context.Context, s *discordgo.Session, appID string) error {
 	want := Definitions()
+	if b.cfg.GuildID != "" {
+		for _, c := range want {
+			c.Contexts = nil // only for global commands
+		}
+	}
 	have, err := s.ApplicationCommands(appID, b.cfg.GuildID, discordgo.WithContext(ctx))
 	if err != nil {
 		return fmt.Errorf("list the registered commands: %w", err)
@@ -66,32 +72,45 @@ func sameCommands(have, want []*discordgo.ApplicationCommand) bool {
 	return commandKey(have) == commandKey(want)
 }
 
-func commandKey(cs []*discordgo.ApplicationCommand) string {
-	type opt struct {
-		Type         int
-		Name, Desc   string
-		Required     bool
-		Autocomplete bool
-		MinLength    int
-		MaxLength    int
-		Choices      []string
+// optionKey is the part of a command option that commandKey compares,
+// subcommands' options included.
+type optionKey struct {
+	Type         int
+	Name, Desc   string
+	Required     bool
+	Autocomplete bool
+	MinLength    int
+	MaxLength    int
+	Choices      []string
+	Options      []optionKey
+}
+
+func optionKeys(os []*discordgo.ApplicationCommandOption) []optionKey {
+	var out []optionKey
+	for _, o := range os {
+		ko := optionKey{Type: int(o.Type), Name: o.Name, Desc: o.Description, Required: o.Required, Autocomplete: o.Autocomplete, MaxLength: o.MaxLength, Options: optionKeys(o.Options)}
+		if o.MinLength != nil {
+			ko.MinLength = *o.MinLength
+		}
+		for _, ch := range o.Choices {
+			ko.Choices = append(ko.Choices, fmt.Sprint(ch.Name, "=", ch.Value))
+		}
+		out = append(out, ko)
 	}
+	return out
+}
+
+func commandKey(cs []*discordgo.ApplicationCommand) string {
 	type cmd struct {
-		Name, Desc string
-		Options    []opt
+		Name, Desc  string
+		Permissions string // default_member_permissions; "" for none
+		Options     []optionKey
 	}
 	byName := map[string]cmd{}
 	for _, c := range cs {
-		k := cmd{Name: c.Name, Desc: c.Description}
-		for _, o := range c.Options {
-			ko := opt{Type: int(o.Type), Name: o.Name, Desc: o.Description, Required: o.Required, Autocomplete: o.Autocomplete, MaxLength: o.MaxLength}
-			if o.MinLength != nil {
-				ko.MinLength = *o.MinLength
-			}
-			for _, ch := range o.Choices {
-				ko.Choices = append(ko.Choices, fmt.Sprint(ch.Name, "=", ch.Value))
-			}
-			k.Options = append(k.Options, ko)
+		k := cmd{Name: c.Name, Desc: c.Description, Options: optionKeys(c.Options)}
+		if c.DefaultMemberPermissions != nil {
+			k.Permissions = fmt.Sprint(*c.DefaultMemberPermissions)
 		}
 		byName[c.Name] = k
 	}

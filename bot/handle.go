@@ -11,11 +11,12 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/storybot/storybot/commands"
+	"github.com/storybot/storybot/store"
 	"github.com/storybot/storybot/summarize"
 )
 
-// Responder sends an interaction's replies to Discord. The bot's session
-// satisfies it over REST; tests may use a recorder.
+// Responder sends an interaction's replies to Discord: restResponder over
+// REST, httpResponder for an interaction that came over HTTP.
 type Responder interface {
 	// Respond sends the interaction's initial response (callback).
 	Respond(ctx context.Context, i *discordgo.Interaction, r *discordgo.InteractionResponse) error
@@ -25,27 +26,6 @@ type Responder interface {
 	FollowUp(ctx context.Context, i *discordgo.Interaction, p *discordgo.WebhookParams) error
 	// DeleteOriginal deletes the original response.
 	DeleteOriginal(ctx context.Context, i *discordgo.Interaction) error
-}
-
-// sessionResponder is a Responder over a discordgo session.
-type sessionResponder struct{ s *discordgo.Session }
-
-func (r sessionResponder) Respond(ctx context.Context, i *discordgo.Interaction, resp *discordgo.InteractionResponse) error {
-	return r.s.InteractionRespond(i, resp, discordgo.WithContext(ctx))
-}
-
-func (r sessionResponder) Edit(ctx context.Context, i *discordgo.Interaction, e *discordgo.WebhookEdit) error {
-	_, err := r.s.InteractionResponseEdit(i, e, discordgo.WithContext(ctx))
-	return err
-}
-
-func (r sessionResponder) FollowUp(ctx context.Context, i *discordgo.Interaction, p *discordgo.WebhookParams) error {
-	_, err := r.s.FollowupMessageCreate(i, true, p, discordgo.WithContext(ctx))
-	return err
-}
-
-func (r sessionResponder) DeleteOriginal(ctx context.Context, i *discordgo.Interaction) error {
-	return r.s.InteractionResponseDelete(i, discordgo.WithContext(ctx))
 }
 
 // restTimeout bounds one REST call to Discord, retries on 429 included.
@@ -60,7 +40,7 @@ func (b *Bot) Handle(r Responder, i *discordgo.Interaction) {
 	case discordgo.InteractionApplicationCommandAutocomplete:
 		name = "autocomplete"
 	case discordgo.InteractionApplicationCommand:
-		if n := i.ApplicationCommandData().Name; n == "story" || n == "ask" {
+		if n := i.ApplicationCommandData().Name; n == "story" || n == "ask" || n == "storybot" {
 			name = n
 		}
 	}
@@ -133,7 +113,11 @@ func (b *Bot) autocomplete(ctx context.Context, r Responder, i *discordgo.Intera
 		prefix, _ = focused.Value.(string)
 	}
 	choices := []*discordgo.ApplicationCommandOptionChoice{}
-	ts, err := b.stories.Titles(ctx, strings.TrimSpace(prefix), maxChoices)
+	var ts []store.Title
+	var err error
+	if b.cfg.Access.refusal(i) == "" { // a refused user gets no choices
+		ts, err = b.stories.Titles(ctx, strings.TrimSpace(prefix), maxChoices)
+	}
 	if err != nil {
 		log.Error("autocomplete lookup", "err", err)
 	}
@@ -153,17 +137,31 @@ func (b *Bot) autocomplete(ctx context.Context, r Responder, i *discordgo.Intera
 	return OutcomeOK
 }
 
-// command answers /story or /ask and returns its outcome.
+// command answers /story, /ask or /storybot and returns its outcome.
 func (b *Bot) command(ctx context.Context, r Responder, i *discordgo.Interaction, log *slog.Logger) string {
 	data := i.ApplicationCommandData()
-	if data.Name != "story" && data.Name != "ask" {
+	if data.Name != "story" && data.Name != "ask" && data.Name != "storybot" {
 		b.ephemeral(r, i, log, "storybot does not know that command. Try /story or /ask.")
 		return OutcomeUnknown
+	}
+	if msg := b.cfg.Access.refusal(i); msg != "" {
+		log.Info("refused by the access lists", "command", data.Name, "guild", i.GuildID)
+		b.ephemeral(r, i, log, msg)
+		return OutcomeRefused
 	}
 	if ok, retry := b.limiter.allow(userID(i)); !ok {
 		log.Info("rate limited", "command", data.Name)
 		b.ephemeral(r, i, log, fmt.Sprintf("You're sending commands quickly. Please try again <t:%d:R>.", retry.Add(time.Second).Unix()))
 		return OutcomeRateLimited
+	}
+	if data.Name == "storybot" {
+		return b.admin(ctx, r, i, log)
+	}
+	settings := b.serverSettings(ctx, i, log)
+	if msg := channelRefusal(settings, i); msg != "" {
+		log.Info("refused: not an allowed channel", "command", data.Name, "guild", i.GuildID, "channel", i.ChannelID)
+		b.ephemeral(r, i, log, msg)
+		return OutcomeRefused
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), restTimeout)
 	err := r.Respond(rctx, i, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource})
@@ -173,29 +171,42 @@ func (b *Bot) command(ctx context.Context, r Responder, i *discordgo.Interaction
 		return OutcomeDiscord
 	}
 	opts, _ := options(data)
-	var e *discordgo.MessageEmbed
+	offline, note := b.modelGate(ctx, settings, i, log)
+	var (
+		e             *discordgo.MessageEmbed
+		calls, tokens int64
+	)
 	switch data.Name {
 	case "story":
 		style := summarize.Standard
-		if s := opts["style"]; s != "" {
+		s := opts["style"]
+		if s == "" {
+			s = settings.Style // the server's default
+		}
+		if s != "" {
 			if style, err = summarize.ParseStyle(s); err != nil {
 				style = summarize.Standard
 			}
 		}
 		var rep commands.StoryReply
 		d := startDrafter(r, i, log, b.cfg.DraftEvery)
-		rep, err = commands.Story(ctx, commands.Deps{Stories: b.lookups, Summarizer: b.sum, Draft: d.draft}, opts["query"], style, false)
+		rep, err = commands.Story(ctx, commands.Deps{Stories: b.lookups, Summarizer: b.sum, Draft: d.draft, Offline: offline}, opts["query"], style, false)
 		d.stop()
 		if err == nil {
 			e = storyEmbed(rep)
+			su := rep.Summary
+			calls, tokens = cost(su.Engine, su.Cached, su.Fallback, su.Usage)
 		}
 	case "ask":
 		var rep commands.AskReply
-		rep, err = commands.Ask(ctx, b.lookups, opts["question"], opts["story"])
+		rep, err = commands.Ask(ctx, commands.AskDeps{Stories: b.lookups, Index: b.lookups, Answerer: b.cfg.Answerer, Offline: offline}, opts["question"], opts["story"])
 		if err == nil {
 			e = askEmbed(rep)
+			a := rep.Answer
+			calls, tokens = cost(a.Engine, a.Cached, a.Fallback, a.Usage)
 		}
 	}
+	b.record(ctx, i, log, calls, tokens)
 	if err != nil {
 		b.fail(ctx, r, i, log, data.Name, err)
 		return failOutcome(err)
@@ -203,7 +214,11 @@ func (b *Bot) command(ctx context.Context, r Responder, i *discordgo.Interaction
 	rctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), restTimeout)
 	defer cancel()
 	embeds := []*discordgo.MessageEmbed{e}
-	if err := r.Edit(rctx, i, &discordgo.WebhookEdit{Embeds: &embeds, AllowedMentions: noMentions()}); err != nil {
+	edit := &discordgo.WebhookEdit{Embeds: &embeds, AllowedMentions: noMentions()}
+	if note != "" {
+		edit.Content = &note
+	}
+	if err := r.Edit(rctx, i, edit); err != nil {
 		log.Error("send the reply", "command", data.Name, "err", err)
 		return OutcomeDiscord
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/storybot/storybot/answer"
 	"github.com/storybot/storybot/article"
 	"github.com/storybot/storybot/bot"
 	"github.com/storybot/storybot/internal/fakediscord"
@@ -47,6 +48,7 @@ func fakeOptions(t testing.TB) fakediscord.Options {
 }
 
 type harness struct {
+	bot   *bot.Bot
 	fake  *fakediscord.Server
 	db    *sqlite.DB
 	calls *atomic.Int32
@@ -59,8 +61,10 @@ type setup struct {
 	timeout    time.Duration // model timeout; default 2 s
 	extra      []article.Article
 	config     func(*bot.Config)
-	fake       *fakediscord.Server // reuse this fake (a restart)
-	db         *sqlite.DB
+	// extractiveAnswers leaves the bot without an Answerer: /ask quotes.
+	extractiveAnswers bool
+	fake              *fakediscord.Server // reuse this fake (a restart)
+	db                *sqlite.DB
 }
 
 // start runs a bot against a fake Discord, a mock model and a real SQLite
@@ -120,11 +124,16 @@ func start(t testing.TB, s setup) *harness {
 	if s.config != nil {
 		s.config(&cfg)
 	}
-	svc := summarize.NewService(summarize.Config{Prompts: set, Model: cfg.LimitModel(c), Timeout: s.timeout, Cache: h.db, Log: log})
+	limited := cfg.LimitModel(c)
+	svc := summarize.NewService(summarize.Config{Prompts: set, Model: limited, Timeout: s.timeout, Cache: h.db, Log: log})
+	if !s.extractiveAnswers {
+		cfg.Answerer = answer.NewService(answer.Config{Prompts: set, Model: limited, Timeout: s.timeout, Cache: h.db, Log: log})
+	}
 	b, err := bot.New(cfg, h.db, svc)
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.bot = b
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- b.Run(rctx) }()
@@ -146,7 +155,10 @@ func start(t testing.TB, s setup) *harness {
 	defer wcancel()
 	connected := make(chan error, 1)
 	go func() {
-		err := h.fake.WaitConnected(wctx)
+		var err error
+		if !cfg.HTTPOnly {
+			err = h.fake.WaitConnected(wctx)
+		}
 		if err == nil {
 			select {
 			case <-b.Ready():

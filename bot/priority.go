@@ -9,6 +9,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/storybot/storybot/commands"
+	"github.com/storybot/storybot/retrieve"
 	"github.com/storybot/storybot/store"
 )
 
@@ -95,12 +96,15 @@ func (r *ackingResponder) release() { r.once.Do(r.acks.done) }
 // lookups is the story store as the commands use it: each call waits for
 // the acknowledgements, then for one of a few slots.
 type lookups struct {
-	s     commands.Stories
+	s     Stories
 	acks  *ackQueue
 	slots chan struct{}
 }
 
-var _ commands.Stories = (*lookups)(nil)
+var (
+	_ commands.Stories = (*lookups)(nil)
+	_ retrieve.Index   = (*lookups)(nil)
+)
 
 func (l *lookups) acquire(ctx context.Context) error {
 	l.acks.wait(ctx, maxAckWait)
@@ -134,4 +138,20 @@ func (l *lookups) Latest(ctx context.Context, limit int) ([]store.Title, error) 
 	}
 	defer func() { <-l.slots }()
 	return l.s.Latest(ctx, limit)
+}
+
+func (l *lookups) SearchAny(ctx context.Context, terms []string, limit int) ([]store.Hit, error) {
+	if err := l.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer func() { <-l.slots }()
+	return l.s.SearchAny(ctx, terms, limit)
+}
+
+func (l *lookups) DocFreq(ctx context.Context, terms []string) (store.DocFreq, error) {
+	if err := l.acquire(ctx); err != nil {
+		return store.DocFreq{}, err
+	}
+	defer func() { <-l.slots }()
+	return l.s.DocFreq(ctx, terms)
 }

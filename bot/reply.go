@@ -157,28 +157,42 @@ func storyEmbed(r commands.StoryReply) *discordgo.MessageEmbed {
 	return e
 }
 
-// askEmbed renders an /ask reply: the question, the quoted answer and the
-// numbered source.
+// askEmbed renders an /ask reply: the question, the answer with its
+// citations (an extractive answer as quotes), and the sources it cites
+// under it, numbered as cited. Text from the stories or the model has its
+// markdown escaped, so it cannot break the embed's layout.
 func askEmbed(r commands.AskReply) *discordgo.MessageEmbed {
 	e := &discordgo.MessageEmbed{
-		Title:  "Q: " + r.Question,
+		Title:  "Q: " + escapeMarkdown(r.Question),
 		Footer: &discordgo.MessageEmbedFooter{Text: r.EngineNote()},
 	}
-	if !r.Answered() {
-		e.Description = "The stored stories don't say."
-	} else {
+	if qs := r.Answer.Quotes; len(qs) > 0 {
 		var b strings.Builder
-		for _, q := range r.Quotes {
-			fmt.Fprintf(&b, "> %s [1]\n", q)
+		for _, q := range qs {
+			fmt.Fprintf(&b, "> %s [%d]\n", escapeMarkdown(q.Text), q.Source)
 		}
 		e.Description = strings.TrimSpace(b.String())
+	} else {
+		e.Description = escapeMarkdown(r.Text())
 	}
-	if r.Story.ID != "" {
-		src := "[1] " + escapeLink(r.Story.Title)
-		if u := r.Story.URL; u != "" && units(u) <= 512 && strings.HasPrefix(u, "http") {
-			src = "[1] [" + escapeLink(cut(r.Story.Title, 400)) + "](" + u + ")"
+	var b strings.Builder
+	for _, s := range r.Sources() {
+		line := fmt.Sprintf("[%d] %s", s.N, escapeMarkdown(escapeLink(cut(s.Title, 200))))
+		if u := s.URL; u != "" && units(u) <= 512 && strings.HasPrefix(u, "http") {
+			line = fmt.Sprintf("[%d] [%s](%s)", s.N, escapeMarkdown(escapeLink(cut(s.Title, 200))), u)
 		}
-		e.Fields = []*discordgo.MessageEmbedField{{Name: "Source", Value: src}}
+		line += " · " + discordTime(s.Published.Unix())
+		if units(b.String())+units(line)+1 > maxFieldValue {
+			break
+		}
+		b.WriteString(line + "\n")
+	}
+	if b.Len() > 0 {
+		name := "Source"
+		if len(r.Sources()) > 1 {
+			name = "Sources"
+		}
+		e.Fields = []*discordgo.MessageEmbedField{{Name: name, Value: strings.TrimSpace(b.String())}}
 	}
 	fit(e)
 	return e
@@ -187,6 +201,18 @@ func askEmbed(r commands.AskReply) *discordgo.MessageEmbed {
 func escapeLink(s string) string {
 	return strings.NewReplacer("[", "(", "]", ")").Replace(s)
 }
+
+// markdownEscaper puts a backslash before each character Discord's
+// markdown gives a meaning to, and breaks up "<@" and "<#" so no mention
+// or channel link is drawn (nothing pings anyway: allowed_mentions is empty).
+var markdownEscaper = strings.NewReplacer(
+	`\`, `\\`, "*", `\*`, "_", `\_`, "~", `\~`, "`", "\\`", "|", `\|`,
+	">", `\>`, "#", `\#`, "-", `\-`, "<@", "<\u200b@", "<#", "<\u200b#", "<:", "<\u200b:",
+	"](", `]\(`,
+)
+
+// escapeMarkdown makes s show as the plain text it is.
+func escapeMarkdown(s string) string { return markdownEscaper.Replace(s) }
 
 // discordTime is a timestamp Discord shows in each reader's time zone.
 func discordTime(unix int64) string { return fmt.Sprintf("<t:%d:f>", unix) }

@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
+	"github.com/storybot/storybot/answer"
+	"github.com/storybot/storybot/retrieve"
 	"github.com/storybot/storybot/store"
 	"github.com/storybot/storybot/summarize"
 )
@@ -19,121 +20,114 @@ const MaxQuestion = 300
 // fit to show.
 var ErrQuestion = fmt.Errorf("a question needs 1 to %d characters", MaxQuestion)
 
-// AskReply is the answer to /ask. Until retrieval over several stories
-// lands it is extractive: the sentences of one story that share the most
-// words with the question, quoted as they stand, with the story as source [1].
-type AskReply struct {
-	Question string
-	// Quotes are one to three sentences of Story, in story order; empty
-	// when the story does not answer the question.
-	Quotes []string
-	// Story is the source [1]; zero when no story was found.
-	Story  store.Story
-	Picked string // PickedID, PickedSearch; empty when no story was found
+// Answerer writes answers from retrieved passages. *answer.Service
+// satisfies it.
+type Answerer interface {
+	Answer(ctx context.Context, question string, r retrieve.Result) (answer.Reply, error)
 }
 
-// Answered reports whether the reply quotes a story.
-func (r AskReply) Answered() bool { return len(r.Quotes) > 0 }
+// AskDeps are what /ask needs.
+type AskDeps struct {
+	Stories Stories        // to pick the story the story option names
+	Index   retrieve.Index // to find passages
+	// Answerer writes the answer; nil means extractive answers only.
+	Answerer Answerer
+	// Offline, when set, keeps the model out of this reply: the answer is
+	// extractive and says why (answer.Offline).
+	Offline *summarize.Fallback
+}
 
-// Text is the answer as plain text: the quotes each followed by [1], or
-// "The stored stories don't say."
-func (r AskReply) Text() string {
-	if !r.Answered() {
-		return "The stored stories don't say."
-	}
-	var b strings.Builder
-	for i, q := range r.Quotes {
-		if i > 0 {
-			b.WriteByte(' ')
+// AskReply is the answer to /ask, with the passages and sources behind it.
+type AskReply struct {
+	Question string
+	Answer   answer.Reply
+	// Retrieved is what retrieval found; citation [n] is
+	// Retrieved.Sources[n-1].
+	Retrieved retrieve.Result
+	// Picked is PickedID or PickedSearch when the story option chose the
+	// one story to answer from, else empty.
+	Picked string
+}
+
+// Answered reports whether the reply answers the question from the stories.
+func (r AskReply) Answered() bool { return r.Answer.Answered }
+
+// Text is the answer as plain text, with its citations.
+func (r AskReply) Text() string { return r.Answer.Text }
+
+// Source is a story an answer cites, with its citation number.
+type Source struct {
+	N int
+	store.Story
+}
+
+// Sources are the stories the answer cites, by citation number.
+func (r AskReply) Sources() []Source {
+	out := make([]Source, 0, len(r.Answer.Cited))
+	for _, n := range r.Answer.Cited {
+		if n >= 1 && n <= len(r.Retrieved.Sources) {
+			out = append(out, Source{N: n, Story: r.Retrieved.Sources[n-1]})
 		}
-		fmt.Fprintf(&b, "“%s” [1]", q)
 	}
-	return b.String()
+	return out
 }
 
 // EngineNote says how the answer was made, for a reply's footer.
 func (r AskReply) EngineNote() string {
-	return "Extractive answer: sentences quoted from the source"
+	a := r.Answer
+	switch {
+	case a.Fallback == nil && a.Engine == summarize.Extractive:
+		return "No stored story speaks to this question"
+	case a.Fallback == nil && a.Cached:
+		return "Answered by " + a.Engine + " from the stored stories (cached)"
+	case a.Fallback == nil:
+		return "Answered by " + a.Engine + " from the stored stories"
+	}
+	reason := a.Fallback.Reason
+	if a.Fallback.Setting != "" {
+		reason = "configuration problem: " + reason
+	}
+	return "Offline answer (extractive, quoted from the sources): " + reason
 }
 
-// Ask answers question from the stored stories: from the story storyQuery
-// picks (as /story picks one) when it is not empty, else from the best search
-// hit for the question. A story found but not answering the question gives
-// a reply with no quotes, as does a question no story matches; ErrNoMatch is
-// returned only when storyQuery matches nothing, ErrQuestion for a bad
-// question.
-func Ask(ctx context.Context, st Stories, question, storyQuery string) (AskReply, error) {
+// Ask answers question from the stored stories: retrieval finds the
+// passages that bear on it, from the one story storyQuery picks (as /story
+// picks one) when it is not empty, else from all stories; the Answerer writes
+// the answer from them. A question the passages don't answer gives a reply
+// saying so. ErrNoMatch is returned only when storyQuery matches nothing,
+// ErrQuestion for a bad question.
+func Ask(ctx context.Context, d AskDeps, question, storyQuery string) (AskReply, error) {
 	question = strings.TrimSpace(question)
 	if question == "" || len([]rune(question)) > MaxQuestion {
 		return AskReply{}, ErrQuestion
 	}
 	r := AskReply{Question: question}
-	var err error
+	var o retrieve.Options
 	if q := strings.TrimSpace(storyQuery); q != "" {
-		r.Story, r.Picked, err = pick(ctx, st, q)
+		s, picked, err := pick(ctx, d.Stories, q)
 		if err != nil {
 			return AskReply{}, err
 		}
-	} else {
-		hits, err := st.Search(ctx, question, 1)
-		if err != nil {
-			return AskReply{}, fmt.Errorf("ask: %w", err)
-		}
-		if len(hits) == 0 {
-			return r, nil
-		}
-		r.Story, r.Picked = hits[0].Story, PickedSearch
+		o.Story, r.Picked = &s, picked
 	}
-	r.Quotes = bestSentences(question, r.Story.Body, 3)
+	var err error
+	r.Retrieved, err = retrieve.Retrieve(ctx, d.Index, question, o)
+	if err != nil {
+		return AskReply{}, fmt.Errorf("ask: %w", err)
+	}
+	if d.Offline != nil && d.Answerer != nil {
+		r.Answer = answer.Offline(question, r.Retrieved, d.Offline)
+		return r, nil
+	}
+	a := d.Answerer
+	if a == nil {
+		a = answer.NewService(answer.Config{})
+	}
+	r.Answer, err = a.Answer(ctx, question, r.Retrieved)
+	if err != nil {
+		return AskReply{}, fmt.Errorf("ask: %w", err)
+	}
 	return r, nil
-}
-
-// bestSentences returns up to n sentences of body sharing the most words
-// with question (at least one), in the order they appear in body.
-func bestSentences(question, body string, n int) []string {
-	want := map[string]bool{}
-	for _, t := range store.Terms(question) {
-		if !askStop[t] {
-			want[t] = true
-		}
-	}
-	type scored struct {
-		i, score int
-	}
-	sents := summarize.Split(body)
-	var ss []scored
-	for i, s := range sents {
-		seen := map[string]bool{}
-		score := 0
-		for _, t := range store.Terms(s) {
-			if want[t] && !seen[t] {
-				seen[t] = true
-				score++
-			}
-		}
-		if score > 0 {
-			ss = append(ss, scored{i, score})
-		}
-	}
-	sort.SliceStable(ss, func(a, b int) bool { return ss[a].score > ss[b].score })
-	if len(ss) > n {
-		ss = ss[:n]
-	}
-	sort.Slice(ss, func(a, b int) bool { return ss[a].i < ss[b].i })
-	out := make([]string, len(ss))
-	for k, s := range ss {
-		out[k] = sents[s.i]
-	}
-	return out
-}
-
-// askStop are question words that say nothing about the answer.
-var askStop = map[string]bool{
-	"what": true, "why": true, "who": true, "when": true, "where": true, "how": true, "which": true,
-	"did": true, "does": true, "do": true, "is": true, "are": true, "was": true, "were": true,
-	"the": true, "a": true, "an": true, "of": true, "to": true, "in": true, "on": true, "for": true,
-	"and": true, "or": true, "it": true, "its": true, "be": true, "by": true, "at": true, "with": true,
-	"about": true, "from": true, "that": true, "this": true, "there": true, "they": true, "has": true, "have": true,
 }
 
 // IsNotFound reports whether err means a command found nothing to work on

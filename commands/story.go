@@ -32,6 +32,9 @@ type Deps struct {
 	// Draft, when set, gets the model's unchecked answer so far while it
 	// writes (summarize.Options.Draft), for a reply that is edited live.
 	Draft func(text string)
+	// Offline, when set, keeps the model out of this reply: the summary is
+	// extractive and says why (summarize.Options.Offline).
+	Offline *summarize.Fallback
 }
 
 // Errors for a /story that finds nothing; the message is fit to show.
@@ -67,7 +70,7 @@ func Story(ctx context.Context, d Deps, query string, style summarize.Style, fre
 		return StoryReply{}, err
 	}
 	in := summarize.Input{ID: s.ID, Title: s.Title, Body: s.Body, Hash: s.Hash}
-	sum, err := d.Summarizer.Summarize(ctx, in, style, summarize.Options{Fresh: fresh, Draft: d.Draft})
+	sum, err := d.Summarizer.Summarize(ctx, in, style, summarize.Options{Fresh: fresh, Draft: d.Draft, Offline: d.Offline})
 	if err != nil {
 		return StoryReply{}, fmt.Errorf("story %s: %w", s.ID, err)
 	}

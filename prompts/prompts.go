@@ -33,10 +33,12 @@ import (
 const (
 	SummarySystemFile = "summary_system.tmpl"
 	SummaryUserFile   = "summary_user.tmpl"
+	AnswerSystemFile  = "answer_system.tmpl"
+	AnswerUserFile    = "answer_user.tmpl"
 )
 
 // files lists every template a Set holds, in a fixed order.
-var files = []string{SummarySystemFile, SummaryUserFile}
+var files = []string{SummarySystemFile, SummaryUserFile, AnswerSystemFile, AnswerUserFile}
 
 //go:embed *.tmpl
 var embedded embed.FS
@@ -46,6 +48,7 @@ type Set struct {
 	tmpl        map[string]*template.Template
 	source      map[string]string // the file each template came from ("embedded:NAME" or a path)
 	summaryHash string
+	answerHash  string
 }
 
 // Prompt is a rendered chat prompt.
@@ -107,9 +110,13 @@ func Load(dir string) (*Set, error) {
 		sums[name] = sum[:]
 	}
 	s.summaryHash = hashOf(sums, SummarySystemFile, SummaryUserFile)
+	s.answerHash = hashOf(sums, AnswerSystemFile, AnswerUserFile)
 	// Render sample data once so a template that names an unknown field
 	// fails here, at start-up, and not on a user's first /story.
 	if _, err := s.Summary("Sample title", "Sample text.", "standard"); err != nil {
+		return nil, err
+	}
+	if _, err := s.Answer("Sample question?", []Passage{{Source: 1, Title: "Sample title", Published: "2006-01-02", Text: "Sample text."}}); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -193,6 +200,49 @@ func (s *Set) Summary(title, body, style string) (Prompt, error) {
 	return Prompt{System: sys, User: user, Hash: s.summaryHash}, nil
 }
 
+// Passage is one numbered passage of an answer prompt.
+type Passage struct {
+	Source    int    // the citation number the model is to use
+	Title     string // the story's title
+	Published string // the story's publication date, as it should be read
+	Text      string // the passage's sentences
+}
+
+// answerData is what the answer templates see.
+type answerData struct {
+	Question  string
+	Passages  []Passage
+	Sentences string
+	MaxWords  int
+}
+
+// AnswerMaxWords is the answer length the answer prompt asks for.
+const AnswerMaxWords = 80
+
+// Answer renders the prompts asking for an answer to question from passages,
+// with citations. Delimiter tags inside the question or a passage are
+// neutralised (see Neutralize).
+func (s *Set) Answer(question string, passages []Passage) (Prompt, error) {
+	d := answerData{Question: Neutralize(strings.TrimSpace(question)), Sentences: "3 sentences", MaxWords: AnswerMaxWords}
+	for _, p := range passages {
+		d.Passages = append(d.Passages, Passage{
+			Source:    p.Source,
+			Title:     Neutralize(strings.Join(strings.Fields(p.Title), " ")),
+			Published: Neutralize(p.Published),
+			Text:      Neutralize(strings.TrimSpace(p.Text)),
+		})
+	}
+	sys, err := s.render(AnswerSystemFile, d)
+	if err != nil {
+		return Prompt{}, err
+	}
+	user, err := s.render(AnswerUserFile, d)
+	if err != nil {
+		return Prompt{}, err
+	}
+	return Prompt{System: sys, User: user, Hash: s.answerHash}, nil
+}
+
 func (s *Set) render(name string, data any) (string, error) {
 	t := s.tmpl[name]
 	if t == nil {
@@ -205,16 +255,21 @@ func (s *Set) render(name string, data any) (string, error) {
 	return strings.TrimSpace(buf.String()), nil
 }
 
-// articleTag matches an opening or closing article tag in any case and
-// spacing: <article>, </ARTICLE >, < article class="x">.
-var articleTag = regexp.MustCompile(`(?i)<\s*(/?)\s*article\b[^>]*>`)
+// delimiterTag matches an opening or closing tag of the prompts' delimiters
+// (article, passage, question) in any case and spacing: <article>,
+// </PASSAGE >, < question class="x">.
+var delimiterTag = regexp.MustCompile(`(?i)<\s*(/?)\s*(article|passage|question)\b[^>]*>`)
 
-// Neutralize rewrites every <article …> or </article> tag in text as
-// [article] or [/article], so text placed between the prompt's article
-// delimiters cannot end the delimited block early.
+// Neutralize rewrites every <article …>, <passage …> or <question …> tag in
+// text, opening or closing, as [article], [/passage] and so on, so text
+// placed between the prompts' delimiters cannot end its block early or
+// open another.
 func Neutralize(text string) string {
 	if !strings.Contains(text, "<") {
 		return text
 	}
-	return articleTag.ReplaceAllString(text, "[${1}article]")
+	return delimiterTag.ReplaceAllStringFunc(text, func(tag string) string {
+		m := delimiterTag.FindStringSubmatch(tag)
+		return "[" + m[1] + strings.ToLower(m[2]) + "]"
+	})
 }

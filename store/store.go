@@ -112,3 +112,10 @@ func at(b []byte, i int) byte {
 func NormalizeID(s string) string {
 	return strings.ToLower(strings.TrimSpace(s))
 }
+
+// DocFreq is how many stories hold each word, counted over a sample of the
+// store (the newest Stories stories), for weighing words by rarity.
+type DocFreq struct {
+	Stories int            // the sample's size
+	Counts  map[string]int // by word as given (lower case), stories holding it
+}

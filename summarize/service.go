@@ -31,13 +31,27 @@ type Streamer interface {
 	Stream(ctx context.Context, req llm.Request, onDelta func(text string)) (llm.Reply, error)
 }
 
-// Cache keeps model-written summaries. *sqlite.DB satisfies it.
+// Cache keeps model-written summaries. *sqlite.DB and *postgres.DB satisfy
+// it.
 type Cache interface {
 	// CachedSummary returns the summary stored under key and whether there
 	// is one; a miss is not an error.
 	CachedSummary(ctx context.Context, key string) (store.Summary, bool, error)
 	// PutSummary stores s under key, replacing what was there.
 	PutSummary(ctx context.Context, key string, s store.Summary) error
+}
+
+// KeyLocker is a Cache shared by several processes that can lock a key
+// among them all; *postgres.DB is one. After a cache miss, a Service that
+// has one takes the key's lock, reads the cache again (another process may
+// have just written the summary), asks the model, stores the answer and
+// unlocks: one model call per key at a time across processes, as
+// singleflight gives within one.
+type KeyLocker interface {
+	// LockKey waits until key is free, takes it and returns the function
+	// that frees it. It returns an error, holding nothing, when ctx ends
+	// first.
+	LockKey(ctx context.Context, key string) (unlock func(), err error)
 }
 
 // Config configures a Service. Only Prompts is required.
@@ -148,6 +162,11 @@ type Options struct {
 	// a call that shares another's model call, or after the model is done.
 	// It runs on the model call's goroutine and must return quickly.
 	Draft func(text string)
+	// Offline, when set, keeps this call from the model and the cache: the
+	// summary is the extractive one, with this Fallback saying why (a user
+	// whose roles lack model access, a spent daily budget: FallbackNoAccess,
+	// FallbackBudget).
+	Offline *Fallback
 }
 
 // Engine names for a Summary written without a model.
@@ -209,6 +228,8 @@ const (
 	FallbackTooLong     = "too-long"     // far over the style's word budget
 	FallbackUnfaithful  = "unfaithful"   // names, numbers or quotations not in the article
 	FallbackError       = "error"        // anything else
+	FallbackNoAccess    = "no-access"    // the server's settings keep this user from the model (Options.Offline)
+	FallbackBudget      = "budget"       // the server's or user's daily model budget is spent (Options.Offline)
 )
 
 // ErrNoText is returned for a story with no words to summarize.
@@ -256,6 +277,9 @@ func (s *Service) summarize(ctx context.Context, in Input, style Style, o Option
 		return s.extractive(in, style, "", &Fallback{Code: FallbackOff, Reason: "no model is configured (LLM_MODE=off)"}, Usage{}), false, nil
 	}
 	model := s.model.Model()
+	if o.Offline != nil {
+		return s.extractive(in, style, model, o.Offline, Usage{}), false, nil
+	}
 	p, err := s.prompts.Summary(in.Title, in.Body, style.String())
 	if err != nil {
 		return s.fallback(in, style, model, &Fallback{Code: FallbackError, Reason: "the summary prompt could not be rendered (check PROMPTS_DIR)"}, Usage{}, err), false, nil
@@ -334,6 +358,26 @@ func (s *Service) generate(ctx context.Context, in Input, style Style, p prompts
 			return result{sum: sum}
 		}
 	}
+	if l, ok := s.cache.(KeyLocker); ok {
+		unlock, err := l.LockKey(ctx, key)
+		switch {
+		case err == nil:
+			defer unlock()
+			if !fresh {
+				// Another process may have stored it while this one waited.
+				if sum, ok := s.lookup(ctx, key, in.ID); ok {
+					return result{sum: sum}
+				}
+			}
+		case ctx.Err() != nil:
+			// Another process has been asking the model for as long as
+			// this call may take: fall back as on a model timeout.
+			return result{fb: &Fallback{Code: FallbackTimeout, Reason: "the model did not answer in time"},
+				err: fmt.Errorf("wait for another process's model call: %w", err)}
+		default:
+			s.log.Warn("summary key lock failed; asking the model without it", "story", in.ID, "err", err)
+		}
+	}
 	req := llm.Request{System: p.System, User: p.User}
 	var rep llm.Reply
 	var err error
@@ -350,7 +394,7 @@ func (s *Service) generate(ctx context.Context, in Input, style Style, p prompts
 	}
 	usage := Usage{PromptTokens: rep.Usage.PromptTokens, CompletionTokens: rep.Usage.CompletionTokens}
 	if err != nil {
-		return result{fb: fallbackFor(err), usage: usage, err: err}
+		return result{fb: FallbackFor(err), usage: usage, err: err}
 	}
 	text, fb, findings := Check(rep.Text, in.Title+"\n"+in.Body, style)
 	if fb != nil {
@@ -415,8 +459,9 @@ func Check(reply, source string, style Style) (string, *Fallback, []Finding) {
 	return text, nil, nil
 }
 
-// fallbackFor turns a model error into a Fallback.
-func fallbackFor(err error) *Fallback {
+// FallbackFor turns a model error into a Fallback saying why the model's
+// answer could not be used.
+func FallbackFor(err error) *Fallback {
 	var e *llm.Error
 	if !errors.As(err, &e) {
 		if errors.Is(err, context.DeadlineExceeded) {

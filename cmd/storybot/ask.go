@@ -9,7 +9,6 @@ import (
 	"time"
 
 	cmds "github.com/storybot/storybot/commands"
-	"github.com/storybot/storybot/store/sqlite"
 	"github.com/storybot/storybot/summarize"
 )
 
@@ -18,19 +17,22 @@ func init() {
 }
 
 const askAbout = `
-Answers QUESTION from the stored stories, as /ask does on Discord: from the
-story --story picks (an ID or words, as for 'storybot story'), else from the
-best search match for the question. The answer quotes the story's sentences
-that bear on the question, marked [1], and lists the story as source [1].
-When no stored story answers, it says so (exit status 0).
+Answers QUESTION from the stored stories, as /ask does on Discord. Retrieval
+finds the passages of the stories that bear on the question (of the one
+story --story picks, an ID or words as for 'storybot story', when given);
+the model answers from them, citing them as [1], [2]…, and the sources are
+listed under the answer. When the model is off, fails or is not trusted, the
+answer quotes the passages' best sentences instead, and says so. When no
+stored story answers, it says so (exit status 0).
 
-A question has 1 to 300 characters, the limit of Discord's /ask.`
+A question has 1 to 300 characters, the limit of Discord's /ask. The model
+settings are the LLM_* variables, as for 'storybot story'.`
 
 func runAsk(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "ask", "ask QUESTION [--story QUERY] [--db FILE] [--json]", askAbout)
 	var sf storeFlags
 	sf.add(fs)
-	storyQuery := fs.String("story", "", "answer from the story `QUERY` picks: an ID or words (default: the best match for the question)")
+	storyQuery := fs.String("story", "", "answer from the story `QUERY` picks: an ID or words (default: all stories)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -39,12 +41,13 @@ func runAsk(ctx context.Context, env *Env, args []string) error {
 	if err := checkQuestion(question); err != nil {
 		return usageError{err}
 	}
-	db, err := sf.open(ctx, env)
+	db, sum, err := sf.openSummarizer(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	return ask(ctx, env, db, question, *storyQuery, sf.json)
+	defer sum.Close()
+	return ask(ctx, env, db, sum, question, *storyQuery, sf.json)
 }
 
 // checkQuestion checks a question against /ask's limits, with a message fit
@@ -60,8 +63,8 @@ func checkQuestion(q string) error {
 }
 
 // ask runs the /ask command and prints its reply.
-func ask(ctx context.Context, env *Env, db *sqlite.DB, question, storyQuery string, asJSON bool) error {
-	r, err := askReply(ctx, db, question, storyQuery)
+func ask(ctx context.Context, env *Env, db storyStore, sum *summarizer, question, storyQuery string, asJSON bool) error {
+	r, err := askReply(ctx, cmds.AskDeps{Stories: db, Index: db, Answerer: sum.Answers}, question, storyQuery)
 	if err != nil {
 		return err
 	}
@@ -73,8 +76,8 @@ func ask(ctx context.Context, env *Env, db *sqlite.DB, question, storyQuery stri
 }
 
 // askReply runs the /ask command, with its errors worded for a terminal.
-func askReply(ctx context.Context, db *sqlite.DB, question, storyQuery string) (cmds.AskReply, error) {
-	r, err := cmds.Ask(ctx, db, question, storyQuery)
+func askReply(ctx context.Context, d cmds.AskDeps, question, storyQuery string) (cmds.AskReply, error) {
+	r, err := cmds.Ask(ctx, d, question, storyQuery)
 	switch {
 	case errors.Is(err, cmds.ErrQuestion):
 		return r, usageError{checkQuestion(question)}
@@ -89,16 +92,17 @@ func askReply(ctx context.Context, db *sqlite.DB, question, storyQuery string) (
 // printAnswer prints an /ask reply: the answer, its numbered sources and
 // the line saying how the answer was made.
 func printAnswer(w io.Writer, r cmds.AskReply) {
-	if !r.Answered() {
-		fmt.Fprintln(w, clean(r.Text()))
+	if qs := r.Answer.Quotes; len(qs) > 0 {
+		for _, q := range qs {
+			fmt.Fprintln(w, wrap(clean(fmt.Sprintf("“%s” [%d]", q.Text, q.Source)), 78))
+		}
+	} else {
+		fmt.Fprintln(w, wrap(clean(r.Text()), 78))
 	}
-	for _, q := range r.Quotes {
-		fmt.Fprintln(w, wrap(clean("“"+q+"” [1]"), 78))
-	}
-	if srcs := askSources(r); len(srcs) > 0 {
+	if srcs := r.Sources(); len(srcs) > 0 {
 		fmt.Fprint(w, "\nSources:\n")
-		for i, s := range srcs {
-			fmt.Fprintf(w, "[%d] %s\n    %s", i+1, clean(s.Title), s.Published.Format("2006-01-02"))
+		for _, s := range srcs {
+			fmt.Fprintf(w, "[%d] %s\n    %s", s.N, clean(s.Title), s.Published.Format("2006-01-02"))
 			if s.URL != "" {
 				fmt.Fprintf(w, "  %s", clean(s.URL))
 			}
@@ -111,18 +115,30 @@ func printAnswer(w io.Writer, r cmds.AskReply) {
 // askReplyJSON is "storybot ask --json".
 type askReplyJSON struct {
 	Question string `json:"question"`
-	Answer   string `json:"answer"`
+	// Answer is the answer's text with its citations: [n] is the source
+	// whose "n" is n.
+	Answer string `json:"answer"`
 	// Answered is false when the stored stories don't say.
 	Answered bool `json:"answered"`
-	// Quotes are the answer's sentences, each from source [1].
-	Quotes  []string     `json:"quotes"`
-	Engine  string       `json:"engine"`
-	Note    string       `json:"note"`
-	Sources []sourceJSON `json:"sources"` // [1] is Sources[0]
+	// Quotes are an extractive answer's sentences, each with its source.
+	Quotes []quoteJSON `json:"quotes"`
+	// Engine is the model that wrote the answer, or "extractive".
+	Engine   string              `json:"engine"`
+	Model    string              `json:"model,omitempty"`
+	Cached   bool                `json:"cached"`
+	Fallback *summarize.Fallback `json:"fallback"`
+	Note     string              `json:"note"`
+	Sources  []sourceJSON        `json:"sources"` // the sources cited, by n
+}
+
+type quoteJSON struct {
+	Text   string `json:"text"`
+	Source int    `json:"source"`
 }
 
 // sourceJSON is a story an answer cites.
 type sourceJSON struct {
+	N         int       `json:"n"`
 	ID        string    `json:"id"`
 	Title     string    `json:"title"`
 	Published time.Time `json:"published"`
@@ -130,24 +146,17 @@ type sourceJSON struct {
 }
 
 func newAskReplyJSON(r cmds.AskReply) askReplyJSON {
-	return askReplyJSON{
-		Question: r.Question,
-		Answer:   r.Text(),
-		Answered: r.Answered(),
-		Quotes:   append([]string{}, r.Quotes...),
-		// Until retrieval over several stories lands, /ask quotes its
-		// source as it stands (see commands.AskReply).
-		Engine:  summarize.Extractive,
-		Note:    r.EngineNote(),
-		Sources: askSources(r),
+	a := r.Answer
+	out := askReplyJSON{
+		Question: r.Question, Answer: a.Text, Answered: a.Answered, Quotes: []quoteJSON{},
+		Engine: a.Engine, Model: a.Model, Cached: a.Cached, Fallback: a.Fallback,
+		Note: r.EngineNote(), Sources: []sourceJSON{},
 	}
-}
-
-// askSources lists the stories an /ask reply cites, [1] first.
-func askSources(r cmds.AskReply) []sourceJSON {
-	if r.Story.ID == "" {
-		return []sourceJSON{}
+	for _, q := range a.Quotes {
+		out.Quotes = append(out.Quotes, quoteJSON{Text: q.Text, Source: q.Source})
 	}
-	s := r.Story
-	return []sourceJSON{{ID: s.ID, Title: s.Title, Published: s.Published, URL: s.URL}}
+	for _, s := range r.Sources() {
+		out.Sources = append(out.Sources, sourceJSON{N: s.N, ID: s.ID, Title: s.Title, Published: s.Published, URL: s.URL})
+	}
+	return out
 }

@@ -11,13 +11,15 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/storybot/storybot/llm/mock"
+	"github.com/storybot/storybot/summarize"
 )
 
 const (
 	stormTitle = "Storm Imogen cuts power to 9,000 homes as trees fall across Hollinsford roads"
 	stormQuote = "About 9,000 homes in and around Hollinsford lost power overnight as Storm Imogen brought gusts of up to 78mph to the area."
-	askFooter  = "\n— Extractive answer: sentences quoted from the source\n"
+	askFooter  = "\n— Offline answer (extractive, quoted from the sources): no model is configured (LLM_MODE=off)\n"
 	noAnswer   = "The stored stories don't say.\n"
+	noSource   = "\n— No stored story speaks to this question\n"
 )
 
 // linkedDB returns sampleDB with one more story, ingested from JSON Lines,
@@ -79,7 +81,7 @@ func TestAsk(t *testing.T) {
 		{
 			name:     "nothing matches",
 			args:     []string{"zebra giraffe"},
-			want:     []string{noAnswer, askFooter},
+			want:     []string{noAnswer, noSource},
 			dontWant: "Sources:",
 		},
 		{
@@ -137,11 +139,12 @@ func TestAskJSON(t *testing.T) {
 				Question: "What did the flood wall cost?",
 				Answer:   "“The new flood wall along Ferry Lane opened on Monday.” [1] “It cost £1.8 million and protects 40 homes.” [1]",
 				Answered: true,
-				Quotes:   []string{"The new flood wall along Ferry Lane opened on Monday.", "It cost £1.8 million and protects 40 homes."},
+				Quotes:   []quoteJSON{{"The new flood wall along Ferry Lane opened on Monday.", 1}, {"It cost £1.8 million and protects 40 homes.", 1}},
 				Engine:   "extractive",
-				Note:     "Extractive answer: sentences quoted from the source",
+				Fallback: &summarize.Fallback{Code: "off", Reason: "no model is configured (LLM_MODE=off)"},
+				Note:     "Offline answer (extractive, quoted from the sources): no model is configured (LLM_MODE=off)",
 				Sources: []sourceJSON{{
-					ID: wallID, Title: "Ferry Lane flood wall opens", URL: "https://news.example/ferry-lane-wall",
+					N: 1, ID: wallID, Title: "Ferry Lane flood wall opens", URL: "https://news.example/ferry-lane-wall",
 					Published: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC),
 				}},
 			},
@@ -152,9 +155,9 @@ func TestAskJSON(t *testing.T) {
 			want: askReplyJSON{
 				Question: "zebra giraffe",
 				Answer:   "The stored stories don't say.",
-				Quotes:   []string{},
+				Quotes:   []quoteJSON{},
 				Engine:   "extractive",
-				Note:     "Extractive answer: sentences quoted from the source",
+				Note:     "No stored story speaks to this question",
 				Sources:  []sourceJSON{},
 			},
 		},
@@ -182,13 +185,17 @@ func TestAskJSON(t *testing.T) {
 	}
 }
 
-// /ask does not use the model: a mock, even a failing one, changes nothing.
+// With a model, /ask's answer is the model's, with its citation, and when
+// the model fails it is the quoted one, labelled, with a warning on stderr.
 func TestAskMockMode(t *testing.T) {
 	db := sampleDB(t)
-	for _, model := range []string{mock.Model, mock.FaultError500} {
-		code, out, errs := cliEnv(t, map[string]string{"LLM_MODE": "mock", "LLM_MODEL": model}, "ask", "How many homes lost power?", "--db", db)
-		if code != 0 || !strings.Contains(out, "“"+stormQuote[:40]) || !strings.Contains(out, askFooter) || errs != "" {
-			t.Errorf("%s: got exit %d, want the quoted answer\n%s%s", model, code, out, errs)
-		}
+	code, out, errs := cliEnv(t, map[string]string{"LLM_MODE": "mock"}, "ask", "How many homes lost power?", "--db", db)
+	if code != 0 || !strings.Contains(strings.Join(strings.Fields(out), " "), stormQuote+" [1] Sources:") || !strings.Contains(out, "— Answered by mock from the stored stories") || errs != "" {
+		t.Errorf("got exit %d, want the model's answer\n%s%s", code, out, errs)
+	}
+	code, out, errs = cliEnv(t, map[string]string{"LLM_MODE": "mock", "LLM_MODEL": mock.FaultError500}, "ask", "How many homes lost power?", "--db", db)
+	if code != 0 || !strings.Contains(out, "“"+stormQuote[:40]) || !strings.Contains(out, "— Offline answer (extractive, quoted from the sources): ") ||
+		!strings.Contains(errs, "answer fell back to extractive") {
+		t.Errorf("got exit %d, want the quoted answer and a warning\n%s%s", code, out, errs)
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/storybot/storybot/store/sqlite"
 	"github.com/storybot/storybot/summarize"
 )
 
@@ -46,7 +45,7 @@ const maxConsoleLine = 1000
 func runConsole(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "console", "console [--db FILE]", consoleAbout)
 	var sf storeFlags
-	fs.StringVar(&sf.db, "db", "", "SQLite database `file` (default $DATABASE_URL, else "+defaultDB+")")
+	fs.StringVar(&sf.db, "db", "", "SQLite database `file`, or a postgres:// URL (default $DATABASE_URL, else "+defaultDB+")")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -65,7 +64,7 @@ func runConsole(ctx context.Context, env *Env, args []string) error {
 
 // console runs the read-answer loop until /quit, the end of the input or
 // the end of ctx.
-func console(ctx context.Context, env *Env, db *sqlite.DB, sum *summarizer) error {
+func console(ctx context.Context, env *Env, db storyStore, sum *summarizer) error {
 	fmt.Fprintln(env.Out, "storybot console: type /help for the commands, /quit or Ctrl-D to leave.")
 	lines := make(chan consoleInput)
 	done := make(chan struct{})
@@ -157,7 +156,7 @@ func readLine(br *bufio.Reader) consoleInput {
 
 // consoleLine answers one line of input and reports whether it was /quit.
 // Whatever goes wrong gets a line on env.Err, and the loop goes on.
-func consoleLine(ctx context.Context, env *Env, db *sqlite.DB, sum *summarizer, in consoleInput) (quit bool) {
+func consoleLine(ctx context.Context, env *Env, db storyStore, sum *summarizer, in consoleInput) (quit bool) {
 	say := func(format string, args ...any) { fmt.Fprintf(env.Err, format+"\n", args...) }
 	if in.tooLong {
 		say("that line is too long (the limit is %d characters)", maxConsoleLine)
@@ -177,7 +176,7 @@ func consoleLine(ctx context.Context, env *Env, db *sqlite.DB, sum *summarizer, 
 	case "story":
 		err = story(ctx, env, db, sum, c.query, c.style, false, false)
 	case "ask":
-		err = ask(ctx, env, db, c.question, c.storyQuery, false)
+		err = ask(ctx, env, db, sum, c.question, c.storyQuery, false)
 	}
 	switch {
 	case err == nil:

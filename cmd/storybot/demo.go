@@ -10,7 +10,6 @@ import (
 	"github.com/storybot/storybot/llm/mock"
 	"github.com/storybot/storybot/samples"
 	"github.com/storybot/storybot/store"
-	"github.com/storybot/storybot/store/sqlite"
 	"github.com/storybot/storybot/summarize"
 )
 
@@ -95,7 +94,7 @@ Discord token, no API key and no network.`)
 // summary by the model (the mock, in-process, unless LLM_MODE says
 // otherwise), the same again from the cache, then, in mock mode, the
 // extractive fallback when the model fails.
-func demoSummaries(ctx context.Context, env *Env, st *sqlite.DB, db, query string) error {
+func demoSummaries(ctx context.Context, env *Env, st storyStore, db, query string) error {
 	w := env.Out
 	settings, err := readLLMSettings(env.Getenv, modeMock)
 	if err != nil {
@@ -126,6 +125,12 @@ func demoSummaries(ctx context.Context, env *Env, st *sqlite.DB, db, query strin
 		return err
 	}
 	printSummary(w, r)
+	for _, q := range []string{"How many homes lost power?", "Who won the Tour de France?"} {
+		fmt.Fprintf(w, "\n== A question, answered from the stored stories with numbered sources\n   (storybot ask --db %s %q)\n\n", db, q)
+		if err := ask(ctx, env, st, sum, q, "", false); err != nil {
+			return err
+		}
+	}
 	if sum.mode != modeMock {
 		return nil
 	}

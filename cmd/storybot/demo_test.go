@@ -13,7 +13,9 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
 	for _, want := range []string{"6 sample stories", "(6 new)", "Hollinsford council approves 240 riverside homes",
-		"— Summarized by mock\n", "— Summarized by mock (cached)\n", "LLM_MODEL=mock-error-500", "— Offline summary (extractive): the model server failed\n"} {
+		"— Summarized by mock\n", "— Summarized by mock (cached)\n", "LLM_MODEL=mock-error-500", "— Offline summary (extractive): the model server failed\n",
+		"78mph to the area. [1]\n\nSources:\n[1] Storm Imogen", "— Answered by mock from the stored stories\n",
+		"The stored stories don't say.\n\n— No stored story speaks to this question\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	cmds "github.com/storybot/storybot/commands"
 	askeval "github.com/storybot/storybot/commands/evaluate"
 	"github.com/storybot/storybot/ingest"
 	"github.com/storybot/storybot/store/sqlite"
@@ -32,7 +33,7 @@ Loads the articles of DIR into a store (a temporary one unless --db is given),
 asks every question of the question set as /ask does, and prints:
 
   hit@1, hit@5     share of answerable questions whose article is the first, or
-                   among the first 5, results of the search /ask uses
+                   among the first 5, sources /ask's retrieval finds
   key-word recall  mean share of a question's key words found in /ask's answer
   honest refusals  share of unanswerable questions answered "The stored
                    stories don't say."
@@ -99,7 +100,7 @@ answering article's file name, or {"q", "unanswerable": true}.`)
 	if err != nil {
 		return err
 	}
-	rep, err := askeval.Run(ctx, db, qs)
+	rep, err := askeval.Run(ctx, cmds.AskDeps{Stories: db, Index: db}, qs)
 	if err != nil {
 		return err
 	}

@@ -25,7 +25,7 @@ func askEvalFixture(t *testing.T) (data, dir string) {
 	}
 	data = writeEvalFile(t, "qa.jsonl", `{"q": "how many homes did the council approve?", "article": "homes.txt", "keywords": ["300"]}
 {"q": "how many homes lost power in the storm?", "article": "storm.txt", "keywords": ["5,000", "storm"]}
-{"q": "when did the library open its doors again?", "article": "library.txt", "keywords": ["friday"]}
+{"q": "when did the library reopen?", "article": "library.txt", "keywords": ["friday"]}
 {"q": "what did the mayor say about zebras?", "unanswerable": true}
 `)
 	return data, dir

@@ -8,23 +8,29 @@ import (
 	"strings"
 	"time"
 
+	"github.com/storybot/storybot/feed"
 	"github.com/storybot/storybot/ingest"
 )
 
 func init() {
-	register(command{name: "ingest", summary: "add articles from files, folders or standard input", run: runIngest})
+	register(command{name: "ingest", summary: "add articles from files, folders, standard input or feed URLs", run: runIngest})
 }
 
 // maxListed is how many failures and skipped files the text summary names.
 const maxListed = 20
 
 func runIngest(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "ingest", "ingest PATH... [--db FILE] [--json]", `
+	fs := newFlagSet(env, "ingest", "ingest PATH|URL... [--db FILE] [--json]", `
 Adds articles to the store. A PATH is a file, a folder (read recursively) or "-"
 for standard input. Files ending in .txt are read as one article in the
 plain-text export format; files ending in .jsonl as JSON Lines, one article a
 line (title, body, url, author, published, updated, source). Other files are
 skipped and counted.
+
+A URL (http:// or https://) is an RSS or Atom feed: each new entry's page is
+fetched and its main text stored (the feed's own text when the page cannot be
+read). Private and loopback addresses are refused unless FEED_ALLOW_PRIVATE=true.
+See README, "Feeds".
 
 An article already stored under the same URL (or the same title and published
 time) is updated in place and keeps its ID. Bad input is reported with its file,
@@ -39,7 +45,12 @@ anything failed.`)
 		return err
 	}
 	if len(paths) == 0 {
-		return usagef("ingest needs at least one file, folder or - (see 'storybot ingest --help')")
+		return usagef("ingest needs at least one file, folder, feed URL or - (see 'storybot ingest --help')")
+	}
+	paths, urls := splitURLArgs(paths)
+	allowPrivate, err := readAllowPrivate(env.Getenv)
+	if err != nil {
+		return err
 	}
 	db, err := sf.open(ctx, env)
 	if err != nil {
@@ -54,12 +65,17 @@ anything failed.`)
 		}
 	}
 	stats, runErr := ingest.Run(ctx, db, paths, opt)
+	var feeds []feedReport
+	if runErr == nil && len(urls) > 0 {
+		feeds, runErr = ingestFeeds(ctx, env, feed.New(feed.Config{AllowPrivate: allowPrivate, Log: newLogger(env)}, db), urls, &stats, *quiet)
+	}
 	if sf.json {
-		if err := writeJSON(env.Out, ingestJSON{Stats: stats, Seconds: stats.Elapsed.Seconds(), Error: errString(runErr)}); err != nil {
+		if err := writeJSON(env.Out, ingestJSON{Stats: stats, Feeds: feeds, Seconds: stats.Elapsed.Seconds(), Error: errString(runErr)}); err != nil {
 			return err
 		}
 	} else {
 		printIngest(env.Out, stats)
+		printFeeds(env.Out, feeds)
 	}
 	switch {
 	case errors.Is(runErr, context.Canceled):
@@ -74,8 +90,9 @@ anything failed.`)
 
 type ingestJSON struct {
 	ingest.Stats
-	Seconds float64 `json:"seconds"`
-	Error   string  `json:"error,omitempty"`
+	Feeds   []feedReport `json:"feeds,omitempty"`
+	Seconds float64      `json:"seconds"`
+	Error   string       `json:"error,omitempty"`
 }
 
 func errString(err error) string {

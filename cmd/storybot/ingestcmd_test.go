@@ -85,7 +85,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"show"}, "show needs one story ID"},
 		{[]string{"list", "--limit", "0"}, "--limit must be at least 1"},
 		{[]string{"list", "--bogus"}, "flag provided but not defined: -bogus"},
-		{[]string{"list", "--db", "postgres://u:secret@host/db"}, "PostgreSQL is not supported"},
+		{[]string{"backup", "copy.db", "--db", "postgres://u:secret@host/db"}, "pg_dump"},
+		{[]string{"list", "--db", "postgres://u:secret@host:port/db"}, "invalid port"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -12,11 +12,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/storybot/storybot/answer"
 	"github.com/storybot/storybot/llm"
 	"github.com/storybot/storybot/llm/mock"
 	"github.com/storybot/storybot/metrics"
 	"github.com/storybot/storybot/prompts"
-	"github.com/storybot/storybot/store/sqlite"
 	"github.com/storybot/storybot/summarize"
 )
 
@@ -134,12 +134,14 @@ func readLLMSettings(getenv func(string) string, defaultMode string) (llmSetting
 	return s, nil
 }
 
-// summarizer is the summary service with the model it runs on.
+// summarizer is the summary service and the /ask answer service with the
+// model they share.
 type summarizer struct {
 	*summarize.Service
-	mode  string
-	model string // the configured model name; empty when off
-	stop  func() // stops the in-process mock, if any
+	Answers *answer.Service
+	mode    string
+	model   string // the configured model name; empty when off
+	stop    func() // stops the in-process mock, if any
 }
 
 // Close stops what newSummarizer started.
@@ -158,7 +160,7 @@ func newSummarizer(s llmSettings, cache summarize.Cache, log *slog.Logger) (*sum
 // openSummarizer reads the model settings (failing before anything is
 // opened when one is bad), opens the store and starts a summarizer that
 // caches in it, as the terminal commands need. The caller closes both.
-func (sf *storeFlags) openSummarizer(ctx context.Context, env *Env) (*sqlite.DB, *summarizer, error) {
+func (sf *storeFlags) openSummarizer(ctx context.Context, env *Env) (storyStore, *summarizer, error) {
 	settings, err := readLLMSettings(env.Getenv, "")
 	if err != nil {
 		return nil, nil, err
@@ -190,8 +192,11 @@ func newMeteredSummarizer(s llmSettings, cache summarize.Cache, log *slog.Logger
 	if m != nil {
 		cfg.Observer = m
 	}
+	answers := func() *answer.Service {
+		return answer.NewService(answer.Config{Prompts: set, Model: cfg.Model, Timeout: cfg.Timeout, Cache: cache, Log: log})
+	}
 	if s.mode == modeOff {
-		out.Service = summarize.NewService(cfg)
+		out.Service, out.Answers = summarize.NewService(cfg), answers()
 		return out, nil
 	}
 	if s.mode == modeMock {
@@ -217,7 +222,7 @@ func newMeteredSummarizer(s llmSettings, cache summarize.Cache, log *slog.Logger
 	if limit != nil {
 		cfg.Model = limit(cfg.Model)
 	}
-	out.Service, out.model = summarize.NewService(cfg), client.Model()
+	out.Service, out.Answers, out.model = summarize.NewService(cfg), answers(), client.Model()
 	return out, nil
 }
 

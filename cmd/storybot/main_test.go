@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -17,7 +19,11 @@ func TestMain(m *testing.M) {
 		if err := json.Unmarshal([]byte(args), &a); err != nil {
 			panic(err)
 		}
-		os.Exit(Run(context.Background(), a, &IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}, os.Getenv))
+		// As main does: an interrupt or SIGTERM stops the command cleanly.
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := Run(ctx, a, &IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}, os.Getenv)
+		stop()
+		os.Exit(code)
 	}
 	os.Exit(m.Run())
 }

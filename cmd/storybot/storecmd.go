@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/storybot/storybot/store"
-	"github.com/storybot/storybot/store/sqlite"
 )
 
 func init() {
@@ -28,16 +27,8 @@ type storeFlags struct {
 }
 
 func (sf *storeFlags) add(fs *flag.FlagSet) {
-	fs.StringVar(&sf.db, "db", "", "SQLite database `file` (default $DATABASE_URL, else "+defaultDB+")")
+	fs.StringVar(&sf.db, "db", "", "SQLite database `file`, or a postgres:// URL (default $DATABASE_URL, else "+defaultDB+")")
 	fs.BoolVar(&sf.json, "json", false, "print JSON for programs instead of text")
-}
-
-func (sf *storeFlags) open(ctx context.Context, env *Env) (*sqlite.DB, error) {
-	path, err := dbPath(sf.db, env.Getenv)
-	if err != nil {
-		return nil, err
-	}
-	return sqlite.Open(ctx, path)
 }
 
 func runList(ctx context.Context, env *Env, args []string) error {

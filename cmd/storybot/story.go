@@ -10,7 +10,6 @@ import (
 	"time"
 
 	cmds "github.com/storybot/storybot/commands"
-	"github.com/storybot/storybot/store/sqlite"
 	"github.com/storybot/storybot/summarize"
 )
 
@@ -59,7 +58,7 @@ func runStory(ctx context.Context, env *Env, args []string) error {
 }
 
 // story runs the /story command and prints its reply.
-func story(ctx context.Context, env *Env, db *sqlite.DB, sum *summarizer, query string, style summarize.Style, fresh, asJSON bool) error {
+func story(ctx context.Context, env *Env, db storyStore, sum *summarizer, query string, style summarize.Style, fresh, asJSON bool) error {
 	r, err := storyReply(ctx, db, sum, query, style, fresh)
 	if err != nil {
 		return err
@@ -73,7 +72,7 @@ func story(ctx context.Context, env *Env, db *sqlite.DB, sum *summarizer, query 
 }
 
 // storyReply runs the /story command, with its errors worded for a terminal.
-func storyReply(ctx context.Context, db *sqlite.DB, sum *summarizer, query string, style summarize.Style, fresh bool) (cmds.StoryReply, error) {
+func storyReply(ctx context.Context, db storyStore, sum *summarizer, query string, style summarize.Style, fresh bool) (cmds.StoryReply, error) {
 	r, err := cmds.Story(ctx, cmds.Deps{Stories: db, Summarizer: sum}, query, style, fresh)
 	switch {
 	case errors.Is(err, cmds.ErrNoStories):

@@ -1,6 +1,5 @@
-// Package evaluate measures /ask on a question set: how often the retrieval
-// /ask uses today (the store's full-text search) ranks the answering story
-// first or in its top five, how many of a correct answer's key words the
+// Package evaluate measures /ask on a question set: how often /ask's
+// retrieval ranks the answering story first or in its top five sources, how many of a correct answer's key words the
 // extractive answer holds, and how often a question no story answers gets an
 // honest "The stored stories don't say."
 //
@@ -24,7 +23,7 @@ import (
 	"github.com/storybot/storybot/commands"
 )
 
-// TopK is how many search results count for hit@5.
+// TopK is how many sources count for hit@5.
 const TopK = 5
 
 // Question is one line of a question set.
@@ -101,11 +100,13 @@ func (q Question) check() error {
 type Result struct {
 	Question
 	// Rank is the 1-based place of the answering story among the first TopK
-	// search results; 0 when it is not among them or Q is unanswerable.
+	// sources retrieval found; 0 when it is not among them or Q is
+	// unanswerable.
 	Rank int `json:"rank"`
-	// Top is the source of the first search result; empty when none.
+	// Top is the source file of the first source; empty when none.
 	Top string `json:"top,omitempty"`
-	// Answer is the text of /ask's reply, and AnswerSource its story's source.
+	// Answer is the text of /ask's reply, and AnswerSource the source file
+	// of the first story it cites.
 	Answer       string `json:"answer"`
 	AnswerSource string `json:"answer_source,omitempty"`
 	// Missing are the key words not in Answer.
@@ -136,7 +137,7 @@ type Report struct {
 	Answerable   int `json:"answerable"`
 	Unanswerable int `json:"unanswerable"`
 	// Hit1 and Hit5: share of answerable questions whose story is the first
-	// search result, or among the first TopK.
+	// source retrieval found, or among the first TopK.
 	Hit1 float64 `json:"hit_at_1"`
 	Hit5 float64 `json:"hit_at_5"`
 	// KeywordRecall is the mean, over answerable questions, of Result.Recall.
@@ -146,17 +147,16 @@ type Report struct {
 	Results        []Result `json:"results"`
 }
 
-// Run asks every question of qs of the stories in st, the way /ask does
-// (commands.Ask with no story named), and measures the retrieval /ask uses
-// today: st.Search with the question.
-func Run(ctx context.Context, st commands.Stories, qs []Question) (Report, error) {
+// Run asks every question of qs the way /ask does (commands.Ask with no
+// story named) and measures the reply and the retrieval behind it.
+func Run(ctx context.Context, d commands.AskDeps, qs []Question) (Report, error) {
 	var rep Report
 	var hit1, hit5, recall, refused float64
 	for _, q := range qs {
 		if err := ctx.Err(); err != nil {
 			return Report{}, err
 		}
-		r, err := evalOne(ctx, st, q)
+		r, err := evalOne(ctx, d, q)
 		if err != nil {
 			return Report{}, err
 		}
@@ -186,25 +186,24 @@ func Run(ctx context.Context, st commands.Stories, qs []Question) (Report, error
 	return rep, nil
 }
 
-func evalOne(ctx context.Context, st commands.Stories, q Question) (Result, error) {
+func evalOne(ctx context.Context, d commands.AskDeps, q Question) (Result, error) {
 	r := Result{Question: q}
-	hits, err := st.Search(ctx, q.Q, TopK)
-	if err != nil {
-		return Result{}, fmt.Errorf("search %q: %w", q.Q, err)
-	}
-	for i, h := range hits {
-		if i == 0 {
-			r.Top = h.Source
-		}
-		if !q.Unanswerable && r.Rank == 0 && sameSource(h.Source, q.Article) {
-			r.Rank = i + 1
-		}
-	}
-	reply, err := commands.Ask(ctx, st, q.Q, "")
+	reply, err := commands.Ask(ctx, d, q.Q, "")
 	if err != nil {
 		return Result{}, fmt.Errorf("ask %q: %w", q.Q, err)
 	}
-	r.Answer, r.AnswerSource, r.Refused = reply.Text(), reply.Story.Source, !reply.Answered()
+	for i, s := range reply.Retrieved.Sources[:min(TopK, len(reply.Retrieved.Sources))] {
+		if i == 0 {
+			r.Top = s.Source
+		}
+		if !q.Unanswerable && r.Rank == 0 && sameSource(s.Source, q.Article) {
+			r.Rank = i + 1
+		}
+	}
+	r.Answer, r.Refused = reply.Text(), !reply.Answered()
+	if srcs := reply.Sources(); len(srcs) > 0 {
+		r.AnswerSource = srcs[0].Source
+	}
 	answer := strings.ToLower(r.Answer)
 	for _, k := range q.Keywords {
 		if !strings.Contains(answer, strings.ToLower(k)) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/storybot/storybot/article"
+	"github.com/storybot/storybot/commands"
 	"github.com/storybot/storybot/internal/shared"
 	"github.com/storybot/storybot/store/sqlite"
 )
@@ -109,7 +110,7 @@ func TestRun(t *testing.T) {
 		{Q: "what did the mayor say about zebras?", Unanswerable: true},
 		{Q: "when was the storm?", Unanswerable: true}, // answered: not a refusal
 	}
-	rep, err := Run(ctx, db, qs)
+	rep, err := Run(ctx, commands.AskDeps{Stories: db, Index: db}, qs)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 // Package fakediscord is a fake Discord for tests: an httptest server on
 // 127.0.0.1 that answers the REST calls storybot makes (GET /gateway, the
-// application commands, interaction callbacks, webhook edits and follow-ups)
+// application commands, interaction callbacks, webhook edits and follow-ups,
+// and messages posted to channels)
 // and serves a websocket gateway (HELLO, IDENTIFY, READY, heartbeats, RESUME
 // and dispatched INTERACTION_CREATE events). Every body the bot sends is
 // validated against Discord's OpenAPI schemas and the docs-only limits; a
@@ -46,6 +47,7 @@ const (
 	KindEdit        = "edit"         // PATCH /webhooks/{app}/{token}/messages/@original
 	KindDelete      = "delete"       // DELETE …/messages/@original
 	KindFollowup    = "followup"     // POST /webhooks/{app}/{token}
+	KindMessage     = "message"      // POST /channels/{channel}/messages
 	KindOther       = "other"        // anything else (answered 404)
 )
 
@@ -57,6 +59,7 @@ type Request struct {
 	Body          []byte
 	InteractionID string    // for callbacks, edits, deletes and follow-ups
 	Guild         string    // for command calls: the guild, empty for global
+	Channel       string    // for messages: the channel
 	Received      time.Time // when the handler got the request, before validation
 	Status        int       // what the fake answered
 	Problems      []string  // schema and limit violations (answered 400)
@@ -225,6 +228,8 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 		}
 	case r.Method == "POST" && len(parts) == 4 && parts[0] == "interactions" && parts[3] == "callback":
 		req.Kind, req.InteractionID, ptr = KindCallback, parts[1], ptrCallback
+	case len(parts) == 3 && parts[0] == "channels" && parts[2] == "messages" && r.Method == "POST":
+		req.Kind, req.Channel, ptr, message = KindMessage, parts[1], ptrCreateMessage, true
 	case len(parts) == 3 && parts[0] == "webhooks" && r.Method == "POST":
 		req.Kind, ptr, message = KindFollowup, ptrFollowup, true
 		req.InteractionID = s.interaction(parts[2])
@@ -258,23 +263,16 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 
 	if ptr != "" {
-		req.Problems = append(req.Problems, s.val.schema(ptr, body)...)
+		if req.Kind == KindCommandsPut {
+			req.Problems = append(req.Problems, s.val.schema(ptr, docsCommands(body))...)
+		} else {
+			req.Problems = append(req.Problems, s.val.schema(ptr, body)...)
+		}
 		switch req.Kind {
 		case KindCommandsPut:
 			req.Problems = append(req.Problems, s.val.commandRules(body)...)
 		case KindCallback:
-			typ, data := req.Callback()
-			switch typ {
-			case 4, 5:
-				req.Problems = append(req.Problems, s.val.schema(ptrMessageCB, body)...)
-				if typ == 4 {
-					req.Problems = append(req.Problems, s.val.messageRules(data)...)
-				}
-			case 8:
-				req.Problems = append(req.Problems, s.val.schema(ptrAutocomplete, body)...)
-			default:
-				req.Problems = append(req.Problems, fmt.Sprintf("callback type %d is not one storybot should send", typ))
-			}
+			req.Problems = append(req.Problems, s.callbackRules(body)...)
 		}
 		if message {
 			req.Problems = append(req.Problems, s.val.messageRules(body)...)
@@ -315,7 +313,7 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 		s.answer(w, &req, 200, json.RawMessage(out))
 	case KindCallback, KindDelete:
 		s.answer(w, &req, http.StatusNoContent, nil)
-	case KindEdit, KindFollowup:
+	case KindEdit, KindFollowup, KindMessage:
 		var m map[string]any
 		json.Unmarshal(body, &m)
 		s.mu.Lock()
@@ -323,6 +321,9 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 		m["id"] = strconv.FormatInt(s.nextID, 10)
 		s.mu.Unlock()
 		m["channel_id"] = "300000000000000001"
+		if req.Channel != "" {
+			m["channel_id"] = req.Channel
+		}
 		m["type"] = 20
 		m["timestamp"] = time.Now().UTC().Format(time.RFC3339)
 		m["author"] = map[string]any{"id": s.opt.AppID, "username": "storybot", "bot": true}
@@ -330,6 +331,41 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.answer(w, &req, http.StatusNotFound, map[string]any{"code": 0, "message": "404: Not Found"})
 	}
+}
+
+// CheckResponse returns what is wrong with body as an interaction
+// response (the body of a callback, or the reply to an HTTP interaction):
+// the schema and limit violations the callback endpoint would answer with
+// a 400. It returns nil for a valid response.
+func (s *Server) CheckResponse(body []byte) []string {
+	var cb struct {
+		Type int `json:"type"`
+	}
+	if err := json.Unmarshal(body, &cb); err != nil {
+		return []string{"body is not JSON: " + err.Error()}
+	}
+	problems := s.val.schema(ptrCallback, body)
+	if cb.Type == 1 {
+		return problems // a PONG answers a PING, which only comes over HTTP
+	}
+	return append(problems, s.callbackRules(body)...)
+}
+
+// callbackRules checks a callback body by its type.
+func (s *Server) callbackRules(body []byte) []string {
+	req := Request{Body: body}
+	typ, data := req.Callback()
+	switch typ {
+	case 4, 5:
+		problems := s.val.schema(ptrMessageCB, body)
+		if typ == 4 {
+			problems = append(problems, s.val.messageRules(data)...)
+		}
+		return problems
+	case 8:
+		return s.val.schema(ptrAutocomplete, body)
+	}
+	return []string{fmt.Sprintf("callback type %d is not one storybot should send", typ)}
 }
 
 // answer writes status and v as JSON (nothing for 204) and records req.

@@ -22,6 +22,7 @@ type gateway struct {
 	identifies int
 	resumes    int
 	intents    int
+	shard      [2]int // of the last IDENTIFY: shard ID and count
 	heartbeats int
 }
 
@@ -74,8 +75,9 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	switch f.Op {
 	case 2:
 		var id struct {
-			Token   string `json:"token"`
-			Intents int    `json:"intents"`
+			Token   string  `json:"token"`
+			Intents int     `json:"intents"`
+			Shard   *[2]int `json:"shard"`
 		}
 		json.Unmarshal(f.D, &id)
 		if strings.TrimPrefix(id.Token, "Bot ") != s.opt.Token {
@@ -86,6 +88,10 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.gw.identifies++
 		s.gw.intents = id.Intents
+		s.gw.shard = [2]int{0, 1}
+		if id.Shard != nil {
+			s.gw.shard = *id.Shard
+		}
 		s.gw.sessionID = "session-" + strconv.Itoa(s.gw.identifies)
 		s.gw.seq, s.gw.events = 1, nil
 		ready := map[string]any{
@@ -179,7 +185,8 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 // GatewayStats reports the gateway's history.
 type GatewayStats struct {
 	Identifies, Resumes, Heartbeats int
-	Intents                         int // of the last IDENTIFY
+	Intents                         int    // of the last IDENTIFY
+	Shard                           [2]int // of the last IDENTIFY: ID and count ([0 1] when unsharded)
 	Connected                       bool
 }
 
@@ -187,7 +194,7 @@ type GatewayStats struct {
 func (s *Server) Gateway() GatewayStats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return GatewayStats{Identifies: s.gw.identifies, Resumes: s.gw.resumes, Heartbeats: s.gw.heartbeats, Intents: s.gw.intents, Connected: s.gw.conn != nil}
+	return GatewayStats{Identifies: s.gw.identifies, Resumes: s.gw.resumes, Heartbeats: s.gw.heartbeats, Intents: s.gw.intents, Shard: s.gw.shard, Connected: s.gw.conn != nil}
 }
 
 // WaitConnected waits until a bot has identified or resumed on the gateway.
@@ -233,6 +240,12 @@ type Interaction struct {
 	Options []Option
 	UserID  string // default "400000000000000001"
 	GuildID string // empty: a DM (user instead of member)
+	// ChannelID is where it was sent (default "300000000000000001").
+	ChannelID string
+	// Roles and Permissions are the member's in a guild: role IDs, and the
+	// permission bits as Discord sends them, a decimal string (default "0").
+	Roles       []string
+	Permissions string
 	// ID and Token are set by Send.
 	ID, Token string
 }
@@ -241,6 +254,32 @@ type Interaction struct {
 type Option struct {
 	Name, Value string
 	Focused     bool // the option being typed, for autocomplete
+	// Type is 0 for a string option (sent as type 3), or
+	// OptionSubcommand or OptionSubcommandGroup, which hold Options.
+	Type    int
+	Options []Option
+}
+
+// Option types besides strings.
+const (
+	OptionSubcommand      = 1
+	OptionSubcommandGroup = 2
+)
+
+// optionData is o as Discord sends it.
+func optionData(o Option) map[string]any {
+	if o.Type == OptionSubcommand || o.Type == OptionSubcommandGroup {
+		opts := make([]map[string]any, len(o.Options))
+		for i, c := range o.Options {
+			opts[i] = optionData(c)
+		}
+		return map[string]any{"name": o.Name, "type": o.Type, "options": opts}
+	}
+	m := map[string]any{"name": o.Name, "type": 3, "value": o.Value}
+	if o.Focused {
+		m["focused"] = true
+	}
+	return m
 }
 
 // Send dispatches in as INTERACTION_CREATE once a bot is connected, and
@@ -250,41 +289,7 @@ func (s *Server) Send(ctx context.Context, in Interaction) (Interaction, error) 
 	if err := s.WaitConnected(ctx); err != nil {
 		return in, err
 	}
-	if in.Type == 0 {
-		in.Type = TypeCommand
-	}
-	if in.UserID == "" {
-		in.UserID = "400000000000000001"
-	}
-	s.mu.Lock()
-	s.nextID++
-	in.ID = strconv.FormatInt(s.nextID, 10)
-	in.Token = "token-" + in.ID
-	s.tokens[in.Token] = in.ID
-	s.mu.Unlock()
-
-	opts := make([]map[string]any, len(in.Options))
-	for i, o := range in.Options {
-		opts[i] = map[string]any{"name": o.Name, "type": 3, "value": o.Value}
-		if o.Focused {
-			opts[i]["focused"] = true
-		}
-	}
-	user := map[string]any{"id": in.UserID, "username": "user" + in.UserID[len(in.UserID)-4:], "discriminator": "0", "global_name": nil}
-	d := map[string]any{
-		"id": in.ID, "application_id": s.opt.AppID, "type": in.Type, "token": in.Token, "version": 1,
-		"data":            map[string]any{"id": "500000000000000001", "name": in.Command, "type": 1, "options": opts},
-		"channel_id":      "300000000000000001",
-		"app_permissions": "0", "locale": "en-GB",
-	}
-	if in.GuildID != "" {
-		d["guild_id"] = in.GuildID
-		d["member"] = map[string]any{"user": user, "roles": []any{}, "joined_at": "2026-01-01T00:00:00Z", "permissions": "0", "deaf": false, "mute": false}
-		d["channel"] = map[string]any{"id": "300000000000000001", "type": 0, "guild_id": in.GuildID}
-	} else {
-		d["user"] = user
-		d["channel"] = map[string]any{"id": "300000000000000001", "type": 1}
-	}
+	in, d := s.interactionData(in)
 
 	s.dmu.Lock()
 	defer s.dmu.Unlock()
@@ -304,4 +309,65 @@ func (s *Server) Send(ctx context.Context, in Interaction) (Interaction, error) 
 		c.writeRaw(payload) // a failed write is a drop: the event is replayed on RESUME
 	}
 	return in, nil
+}
+
+// NewInteraction returns in with its ID and token, and its JSON as Discord
+// posts it to an HTTP interactions endpoint (for the caller to sign and
+// send). The fake knows the token, so the webhook calls that answer it are
+// recorded with its ID.
+func (s *Server) NewInteraction(in Interaction) (Interaction, []byte, error) {
+	in, d := s.interactionData(in)
+	b, err := json.Marshal(d)
+	if err != nil {
+		return in, nil, fmt.Errorf("fake discord: encode the interaction: %w", err)
+	}
+	return in, b, nil
+}
+
+// interactionData gives in an ID and a token the fake knows, and returns it
+// with the interaction object Discord would send.
+func (s *Server) interactionData(in Interaction) (Interaction, map[string]any) {
+	if in.Type == 0 {
+		in.Type = TypeCommand
+	}
+	if in.UserID == "" {
+		in.UserID = "400000000000000001"
+	}
+	s.mu.Lock()
+	s.nextID++
+	in.ID = strconv.FormatInt(s.nextID, 10)
+	in.Token = "token-" + in.ID
+	s.tokens[in.Token] = in.ID
+	s.mu.Unlock()
+
+	opts := make([]map[string]any, len(in.Options))
+	for i, o := range in.Options {
+		opts[i] = optionData(o)
+	}
+	channel, perms, roles := in.ChannelID, in.Permissions, []any{}
+	if channel == "" {
+		channel = "300000000000000001"
+	}
+	if perms == "" {
+		perms = "0"
+	}
+	for _, r := range in.Roles {
+		roles = append(roles, r)
+	}
+	user := map[string]any{"id": in.UserID, "username": "user" + in.UserID[len(in.UserID)-4:], "discriminator": "0", "global_name": nil}
+	d := map[string]any{
+		"id": in.ID, "application_id": s.opt.AppID, "type": in.Type, "token": in.Token, "version": 1,
+		"data":            map[string]any{"id": "500000000000000001", "name": in.Command, "type": 1, "options": opts},
+		"channel_id":      channel,
+		"app_permissions": "0", "locale": "en-GB",
+	}
+	if in.GuildID != "" {
+		d["guild_id"] = in.GuildID
+		d["member"] = map[string]any{"user": user, "roles": roles, "joined_at": "2026-01-01T00:00:00Z", "permissions": perms, "deaf": false, "mute": false}
+		d["channel"] = map[string]any{"id": channel, "type": 0, "guild_id": in.GuildID}
+	} else {
+		d["user"] = user
+		d["channel"] = map[string]any{"id": channel, "type": 1}
+	}
+	return in, d
 }

@@ -24,7 +24,15 @@ var (
 // it holds no article, within the word limit stated in either message ("at
 // most N words", else DefaultWords). The words are the article's own, with
 // runs of white space made single spaces.
+//
+// When user holds a <question> and numbered <passage source="N"> blocks (the
+// answer prompt), the reply is instead the passage sentence sharing the most
+// words with the question, followed by its citation [N], or "[none] The
+// stored stories don't say." when no sentence shares a word.
 func Reply(system, user string) string {
+	if q, ok := between(user, "<question>", "</question>"); ok {
+		return answerFrom(q, user)
+	}
 	limit := DefaultWords
 	for _, s := range []string{user, system} {
 		if m := wordLimit.FindStringSubmatch(s); m != nil {
@@ -35,6 +43,57 @@ func Reply(system, user string) string {
 		}
 	}
 	return lead(articleText(user), limit)
+}
+
+var passageBlock = regexp.MustCompile(`(?s)<passage source="(\d+)">(.*?)</passage>`)
+
+// answerFrom answers question from the passages in prompt.
+func answerFrom(question, prompt string) string {
+	want := map[string]bool{}
+	for _, w := range strings.FieldsFunc(strings.ToLower(question), notLetter) {
+		if len(w) > 3 {
+			want[w] = true
+		}
+	}
+	best, bestScore, source := "", 0, ""
+	for _, m := range passageBlock.FindAllStringSubmatch(prompt, -1) {
+		text := m[2]
+		if _, rest, ok := strings.Cut(strings.TrimSpace(text), "\n"); ok {
+			text = rest // the "Story: title (date)" line
+		}
+		for _, sent := range sentences(text) {
+			score := 0
+			for _, w := range strings.FieldsFunc(strings.ToLower(sent), notLetter) {
+				if want[w] {
+					score++
+				}
+			}
+			if score > bestScore {
+				best, bestScore, source = sent, score, m[1]
+			}
+		}
+	}
+	if best == "" {
+		return "[none] The stored stories don't say."
+	}
+	return best + " [" + source + "]"
+}
+
+func notLetter(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }
+
+// between returns the text of s between the last open tag and the close
+// tag after it.
+func between(s, open, close string) (string, bool) {
+	i := strings.LastIndex(s, open)
+	if i < 0 {
+		return "", false
+	}
+	rest := s[i+len(open):]
+	j := strings.Index(rest, close)
+	if j < 0 {
+		return "", false
+	}
+	return strings.TrimSpace(rest[:j]), true
 }
 
 // articleText returns the text of the last delimited article in s, without

@@ -8,18 +8,6 @@ import (
 	"testing"
 )
 
-func TestPing(t *testing.T) {
-	db, _ := openTest(t)
-	ctx := context.Background()
-	if err := db.Ping(ctx); err != nil {
-		t.Errorf("empty store: got %v, want nil", err)
-	}
-	db.Close()
-	if err := db.Ping(ctx); err == nil {
-		t.Errorf("closed store: got nil, want an error")
-	}
-}
-
 func TestBackup(t *testing.T) {
 	db, _ := openTest(t)
 	ctx := context.Background()

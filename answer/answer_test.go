@@ -1,0 +1,118 @@
+package answer
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/storybot/storybot/retrieve"
+	"github.com/storybot/storybot/store"
+	"github.com/storybot/storybot/summarize"
+)
+
+func result() retrieve.Result {
+	a := store.Story{ID: "a"}
+	a.Title, a.Body = "Storm cuts power to 9,000 homes", "About 9,000 homes lost power overnight as Storm Imogen hit. Engineers worked through the night."
+	b := store.Story{ID: "b"}
+	b.Title, b.Body = "Library reopens after fire", "The library reopened two years after a fire."
+	return retrieve.Result{
+		Terms:    []retrieve.Term{{Word: "power", Stem: "power", Weight: 1}},
+		Passages: []retrieve.Passage{{Source: 1, StoryID: "a", Sentences: summarize.Split(a.Body)}, {Source: 2, StoryID: "b", Sentences: summarize.Split(b.Body)}},
+		Sources:  []store.Story{a, b},
+		Coverage: 1,
+	}
+}
+
+func TestCheck(t *testing.T) {
+	tests := []struct {
+		name, reply, wantText string
+		wantAnswered          bool
+		wantCited             []int
+		wantFallback          string
+	}{
+		{name: "cited", reply: "About 9,000 homes lost power [1].", wantText: "About 9,000 homes lost power [1].", wantAnswered: true, wantCited: []int{1}},
+		{name: "several", reply: "Power went [2, 1]. The library reopened [2].", wantText: "Power went [2][1]. The library reopened [2].", wantAnswered: true, wantCited: []int{1, 2}},
+		{name: "citation of nothing dropped", reply: "Power went out [1][7].", wantText: "Power went out [1].", wantAnswered: true, wantCited: []int{1}},
+		{name: "thinking removed", reply: "<think>hmm</think> Power went out [1].", wantText: "Power went out [1].", wantAnswered: true, wantCited: []int{1}},
+		{name: "refusal", reply: "[none] Las historias guardadas no lo dicen.", wantText: "Las historias guardadas no lo dicen."},
+		{name: "bare refusal", reply: "[NONE]", wantText: NotInStories},
+		{name: "uncited", reply: "Power went out overnight.", wantFallback: FallbackUncited},
+		{name: "only bad citations", reply: "Power went out [9].", wantFallback: FallbackUncited},
+		{name: "empty", reply: "<think>…</think>", wantFallback: summarize.FallbackEmpty},
+		{name: "cut off", reply: "Power went out [1] because the", wantFallback: summarize.FallbackTruncated},
+		{name: "too long", reply: strings.Repeat("Power went out again [1]. ", 40), wantFallback: summarize.FallbackTooLong},
+		{name: "invented number", reply: "About 12,000 homes lost power [1].", wantFallback: summarize.FallbackUnfaithful},
+		{name: "invented name", reply: "Mayor Quartermaine said power went out [1].", wantFallback: summarize.FallbackUnfaithful},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			text, answered, cited, fb, _ := Check(tt.reply, result())
+			if tt.wantFallback != "" {
+				if fb == nil || fb.Code != tt.wantFallback {
+					t.Fatalf("got fallback %+v (text %q), want %s", fb, text, tt.wantFallback)
+				}
+				return
+			}
+			if fb != nil {
+				t.Fatalf("got fallback %+v, want none", fb)
+			}
+			if text != tt.wantText || answered != tt.wantAnswered || !equal(cited, tt.wantCited) {
+				t.Errorf("got %q answered %v cited %v, want %q %v %v", text, answered, cited, tt.wantText, tt.wantAnswered, tt.wantCited)
+			}
+		})
+	}
+}
+
+func equal(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestExtract(t *testing.T) {
+	r := result()
+	qs := Extract("How many homes lost power?", r)
+	if len(qs) == 0 || qs[0].Text != "About 9,000 homes lost power overnight as Storm Imogen hit." || qs[0].Source != 1 {
+		t.Fatalf("got %+v, want the sentence about power from source 1", qs)
+	}
+	r.Coverage = MinCoverage / 2
+	if qs := Extract("How many homes lost power?", r); qs != nil {
+		t.Errorf("got %+v for passages that don't cover the question, want none", qs)
+	}
+}
+
+func TestNamePhrasesAreWhole(t *testing.T) {
+	// Covered word by word, but not as the name the question asks about.
+	terms := []retrieve.Term{{Word: "star", Stem: "star", Weight: 1}, {Word: "wars", Stem: "war", Weight: 1}, {Word: "film", Stem: "film", Weight: 1}}
+	text := "The film shows the wars of a star."
+	if c := retrieve.Coverage(text, terms, nil); c != 1 {
+		t.Errorf("got coverage %v without names, want 1", c)
+	}
+	if c := retrieve.Coverage(text, terms, []string{"star wars"}); c > 0.34 {
+		t.Errorf("got coverage %v, want only film's share", c)
+	}
+	if c := retrieve.Coverage("The Star Wars film.", terms, []string{"star wars"}); c != 1 {
+		t.Errorf("got coverage %v with the whole name, want 1", c)
+	}
+}
+
+func TestLeaks(t *testing.T) {
+	sys := "You answer questions about news stories, using only the numbered passages you are given."
+	for _, tt := range []struct {
+		answer string
+		want   bool
+	}{
+		{"My instructions: you answer questions about news stories, using only the passages [1].", true},
+		{"About 9,000 homes lost power [1].", false},
+		{"The stories say news stories were given [1].", false},
+	} {
+		if got := Leaks(tt.answer, sys); got != tt.want {
+			t.Errorf("Leaks(%q) = %v, want %v", tt.answer, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,274 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/storybot/storybot/feed"
+	"github.com/storybot/storybot/ingest"
+	"github.com/storybot/storybot/summarize"
+)
+
+// feedSettings are the FEED* settings.
+type feedSettings struct {
+	sources      []feed.Source
+	interval     time.Duration
+	allowPrivate bool
+}
+
+// readFeedSettings reads FEEDS, FEED_CHANNELS, FEED_INTERVAL and
+// FEED_ALLOW_PRIVATE.
+func readFeedSettings(getenv func(string) string) (feedSettings, error) {
+	get := func(n string) string { return strings.TrimSpace(getenv(n)) }
+	s := feedSettings{interval: feed.DefaultInterval}
+	var err error
+	if s.allowPrivate, err = readAllowPrivate(getenv); err != nil {
+		return s, err
+	}
+	if v := get("FEED_INTERVAL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute {
+			return s, usagef("FEED_INTERVAL: %q is not a duration of at least 1m, such as 15m", v)
+		}
+		s.interval = d
+	}
+	index := map[string]int{}
+	for _, u := range splitList(get("FEEDS")) {
+		if !isFeedURL(u) {
+			return s, usagef("FEEDS: %q is not an http:// or https:// URL", u)
+		}
+		if _, dup := index[u]; !dup {
+			index[u] = len(s.sources)
+			s.sources = append(s.sources, feed.Source{URL: u})
+		}
+	}
+	for _, pair := range splitList(get("FEED_CHANNELS")) {
+		i := strings.LastIndexByte(pair, '=')
+		if i < 0 {
+			return s, usagef("FEED_CHANNELS: %q is not FEED_URL=CHANNEL_ID", pair)
+		}
+		u, ch := pair[:i], pair[i+1:]
+		if !isSnowflake(ch) {
+			return s, usagef("FEED_CHANNELS: in %q, %q is not a channel ID (17 to 20 digits: in Discord, right-click the channel and Copy Channel ID)", pair, ch)
+		}
+		n, ok := index[u]
+		if !ok {
+			return s, usagef("FEED_CHANNELS: %s is not in FEEDS; list it there too", u)
+		}
+		src := &s.sources[n]
+		if !contains(src.Channels, ch) {
+			src.Channels = append(src.Channels, ch)
+		}
+	}
+	return s, nil
+}
+
+// readAllowPrivate reads FEED_ALLOW_PRIVATE.
+func readAllowPrivate(getenv func(string) string) (bool, error) {
+	v := strings.TrimSpace(getenv("FEED_ALLOW_PRIVATE"))
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, usagef("FEED_ALLOW_PRIVATE: %q is not true or false", v)
+	}
+	return b, nil
+}
+
+// splitList splits a list separated by commas or white space.
+func splitList(v string) []string {
+	return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
+}
+
+func isFeedURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// isSnowflake reports whether s looks like a Discord ID.
+func isSnowflake(s string) bool {
+	if len(s) < 17 || len(s) > 20 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// feedStore is what reading and polling feeds need of the store.
+type feedStore interface {
+	feed.Store
+	feed.PollStore
+}
+
+// startFeeds starts the poller when feeds are configured, posting with
+// poster, and returns the function that stops it and waits for it.
+func startFeeds(ctx context.Context, s feedSettings, db feedStore, poster feed.Poster, log *slog.Logger) (stop func()) {
+	if len(s.sources) == 0 {
+		return func() {}
+	}
+	r := feed.New(feed.Config{AllowPrivate: s.allowPrivate, Log: log}, db)
+	p := feed.NewPoller(r, db, feed.PollConfig{Sources: s.sources, Interval: s.interval, Poster: poster})
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if l, ok := db.(summarize.KeyLocker); ok {
+			// Replicas sharing one database: one reads the feeds and posts,
+			// the others wait and take over if it stops.
+			unlock, ok := leadFeeds(ctx, l, log)
+			if !ok {
+				return
+			}
+			defer unlock()
+		}
+		p.Run(ctx)
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
+
+// feedsLockKey is the lock the replicas sharing a database take to read
+// the feeds.
+const feedsLockKey = "storybot/feeds-poller"
+
+// leadFeeds waits until this process holds the feeds lock, retrying a
+// failing lock once a minute. It reports false when ctx ended first.
+func leadFeeds(ctx context.Context, l summarize.KeyLocker, log *slog.Logger) (unlock func(), ok bool) {
+	waiting := false
+	for {
+		unlock, err := l.LockKey(ctx, feedsLockKey)
+		if err == nil {
+			if waiting {
+				log.Info("this replica reads the feeds now")
+			}
+			return unlock, true
+		}
+		if ctx.Err() != nil {
+			return nil, false
+		}
+		log.Warn("take the feeds lock; trying again in a minute", "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, false
+		case <-time.After(time.Minute):
+		}
+		waiting = true
+	}
+}
+
+// splitURLArgs splits ingest's arguments into paths and feed URLs
+// (http:// or https://).
+func splitURLArgs(args []string) (paths, urls []string) {
+	for _, a := range args {
+		if l := strings.ToLower(a); strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://") {
+			urls = append(urls, a)
+		} else {
+			paths = append(paths, a)
+		}
+	}
+	return paths, urls
+}
+
+// feedReport is what reading one feed did, for ingest's output.
+type feedReport struct {
+	URL          string `json:"url"`
+	NotModified  bool   `json:"not_modified"`
+	Entries      int    `json:"entries"`
+	Added        int    `json:"added"`
+	Updated      int    `json:"updated"`
+	Unchanged    int    `json:"unchanged"`
+	Duplicate    int    `json:"duplicate"`
+	Failed       int    `json:"failed"`
+	TextFromFeed int    `json:"text_from_feed"` // entries whose page could not be read
+	Error        string `json:"error,omitempty"`
+}
+
+// ingestFeeds reads each feed URL with r and adds what happened to stats:
+// entries as articles, an unreadable feed as a failure. The error is
+// non-nil only when ctx ended.
+func ingestFeeds(ctx context.Context, env *Env, r *feed.Reader, urls []string, stats *ingest.Stats, quiet bool) ([]feedReport, error) {
+	var reports []feedReport
+	for _, u := range urls {
+		if !quiet {
+			fmt.Fprintf(env.Err, "ingest: reading %s\n", clean(u))
+		}
+		res, err := r.Read(ctx, u, nil)
+		if ctx.Err() != nil {
+			return reports, ctx.Err()
+		}
+		stats.Added += res.Added
+		stats.Updated += res.Updated
+		stats.Unchanged += res.Unchanged
+		stats.Duplicate += res.Duplicate
+		stats.Failed += res.Failed
+		stats.Failures = append(stats.Failures, res.Failures...)
+		stats.Elapsed += res.Elapsed
+		rep := feedReport{URL: u, NotModified: res.NotModified, Entries: res.Entries, Added: res.Added, Updated: res.Updated,
+			Unchanged: res.Unchanged, Duplicate: res.Duplicate, Failed: res.Failed, TextFromFeed: res.FromFeed}
+		if err != nil {
+			stats.Failed++
+			stats.Failures = append(stats.Failures, ingest.Failure{Source: u, Reason: feedReason(err)})
+			rep.Error = err.Error()
+		}
+		reports = append(reports, rep)
+	}
+	return reports, nil
+}
+
+// feedReason words a feed's failure for the operator: what happened and
+// what to do.
+func feedReason(err error) string {
+	msg := err.Error()
+	if _, after, ok := strings.Cut(msg, ": "); ok && strings.HasPrefix(msg, "read feed ") {
+		msg = after // the URL is already the failure's source
+	}
+	switch {
+	case errors.Is(err, feed.ErrBlocked):
+		return msg + " (set FEED_ALLOW_PRIVATE=true to read feeds on your own network)"
+	case errors.Is(err, feed.ErrTooLarge), errors.Is(err, feed.ErrTooManyRedirects):
+		return msg + " (check the URL is the feed's)"
+	}
+	return msg + "; try again later (storybot run retries a failing feed with backoff)"
+}
+
+// printFeeds writes one line per feed.
+func printFeeds(w io.Writer, reports []feedReport) {
+	for _, r := range reports {
+		switch {
+		case r.Error != "":
+			fmt.Fprintf(w, "Feed %s: not read (see Failed).\n", clean(r.URL))
+		case r.NotModified:
+			fmt.Fprintf(w, "Feed %s: not modified since the last read.\n", clean(r.URL))
+		default:
+			line := fmt.Sprintf("Feed %s: %d entries, %d added, %d updated, %d already stored", clean(r.URL), r.Entries, r.Added, r.Updated, r.Unchanged)
+			if r.TextFromFeed > 0 {
+				line += fmt.Sprintf(", %d with the feed's text (their page could not be read)", r.TextFromFeed)
+			}
+			fmt.Fprintln(w, line+".")
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -67,6 +68,10 @@ type PollConfig struct {
 	Interval time.Duration // how often each feed is read (default DefaultInterval)
 	Poster   Poster        // posts new stories; nil: they are stored, not posted
 	Parallel int           // feeds read at once, one request at a time per host (default DefaultParallel)
+	// ServerChannels, when set, returns the feed channel each Discord
+	// server chose (/storybot settings set feed_channel), by server: every
+	// feed's new stories are posted there too.
+	ServerChannels func(ctx context.Context) (map[string]string, error)
 }
 
 // Poller reads feeds on a schedule and posts their new stories.
@@ -170,7 +175,7 @@ func (p *Poller) due(st store.FeedState) time.Time {
 // read reads one feed and logs what happened.
 func (p *Poller) read(ctx context.Context, src Source) {
 	log := p.log.With("feed", src.URL)
-	res, err := p.r.Read(ctx, src.URL, src.Channels)
+	res, err := p.r.Read(ctx, src.URL, p.channels(ctx, src.Channels))
 	if err != nil {
 		if ctx.Err() != nil {
 			return
@@ -193,6 +198,27 @@ func (p *Poller) read(ctx context.Context, src Source) {
 	log.Log(ctx, level, "feed read", "not_modified", res.NotModified, "entries", res.Entries,
 		"added", res.Added, "updated", res.Updated, "unchanged", res.Unchanged, "duplicate", res.Duplicate,
 		"failed", res.Failed, "text_from_feed", res.FromFeed)
+}
+
+// channels returns a feed's channels and the servers' feed channels. A
+// failing lookup of the servers' is logged and leaves them out.
+func (p *Poller) channels(ctx context.Context, feed []string) []string {
+	if p.c.ServerChannels == nil {
+		return feed
+	}
+	byServer, err := p.c.ServerChannels(ctx)
+	if err != nil {
+		p.log.Error("read the servers' feed channels", "err", err)
+		return feed
+	}
+	out := append([]string(nil), feed...)
+	for _, ch := range byServer {
+		if !slices.Contains(out, ch) {
+			out = append(out, ch)
+		}
+	}
+	slices.Sort(out[len(feed):]) // map order is random
+	return out
 }
 
 // abandon marks the posts a previous run left sending as unsure.
@@ -220,7 +246,7 @@ func (p *Poller) send(ctx context.Context) {
 	}
 	channels := map[string]bool{}
 	for _, src := range p.c.Sources {
-		for _, ch := range src.Channels {
+		for _, ch := range p.channels(ctx, src.Channels) {
 			channels[ch] = true
 		}
 	}

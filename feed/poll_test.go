@@ -376,3 +376,27 @@ func send(t *testing.T, fake *fakediscord.Server, in fakediscord.Interaction, ki
 	}
 	return r
 }
+
+// A server's feed channel (its settings) gets every feed's new stories,
+// beside the feed's own channels.
+func TestServerFeedChannel(t *testing.T) {
+	ctx := context.Background()
+	n := newNewsroom(t)
+	n.add("old", "Old story", t0.Add(-time.Hour), story("The old road")...)
+	db, _ := testDB(t)
+	c := newClock()
+	fp := &fakePoster{}
+	servers := func(context.Context) (map[string]string, error) {
+		return map[string]string{"g1": "s1", "g2": "c1"}, nil
+	}
+	src := []Source{{URL: n.url("/feed.xml"), Channels: []string{"c1"}}}
+	p := NewPoller(New(testConfig(c), db), db, PollConfig{Sources: src, Poster: fp, ServerChannels: servers})
+	p.Poll(ctx)
+	n.add("new", "New story", t0, story("The new road")...)
+	c.Add(DefaultInterval)
+	p.Poll(ctx)
+	id, _ := db.StoryIDByURL(ctx, n.url("/new"))
+	if want := []string{"c1/" + id, "s1/" + id}; fmt.Sprint(fp.posts) != fmt.Sprint(want) {
+		t.Errorf("got posts %v, want %v", fp.posts, want)
+	}
+}

@@ -129,7 +129,13 @@ func startFeeds(ctx context.Context, s feedSettings, db feedStore, poster feed.P
 		return func() {}
 	}
 	r := feed.New(feed.Config{AllowPrivate: s.allowPrivate, Log: log}, db)
-	p := feed.NewPoller(r, db, feed.PollConfig{Sources: s.sources, Interval: s.interval, Poster: poster})
+	pc := feed.PollConfig{Sources: s.sources, Interval: s.interval, Poster: poster}
+	if fc, ok := db.(interface {
+		FeedChannels(ctx context.Context) (map[string]string, error)
+	}); ok {
+		pc.ServerChannels = fc.FeedChannels
+	}
+	p := feed.NewPoller(r, db, pc)
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {

@@ -48,6 +48,11 @@ anything failed.`)
 		return usagef("ingest needs at least one file, folder, feed URL or - (see 'storybot ingest --help')")
 	}
 	paths, urls := splitURLArgs(paths)
+	for _, p := range paths {
+		if scheme, _, ok := strings.Cut(p, "://"); ok && !strings.ContainsAny(scheme, `/\.`) {
+			return usagef("%s: storybot reads feeds over http:// and https:// only; give a feed URL, a file, a folder or -", redactURL(p))
+		}
+	}
 	allowPrivate, err := readAllowPrivate(env.Getenv)
 	if err != nil {
 		return err

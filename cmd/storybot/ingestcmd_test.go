@@ -81,6 +81,7 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{[]string{"nope"}, `unknown command "nope"`},
 		{[]string{"ingest"}, "ingest needs at least one file"},
+		{[]string{"ingest", "ftp://u:secret@example.com/feed"}, "feeds over http:// and https:// only"},
 		{[]string{"search"}, "search needs a query"},
 		{[]string{"show"}, "show needs one story ID"},
 		{[]string{"list", "--limit", "0"}, "--limit must be at least 1"},

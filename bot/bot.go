@@ -368,26 +368,20 @@ func (b *Bot) Run(ctx context.Context) error {
 		b.shutdown()
 		return errors.New("the application ID is unknown: set DISCORD_APP_ID")
 	}
-	if appID != "" && b.cfg.ShardID == 0 {
-		if err := b.register(ctx, s, appID); err != nil {
-			b.shutdown()
-			if ctx.Err() != nil {
-				return nil // stopped while registering
-			}
-			return err
-		}
-	}
-	close(b.ready)
-	<-ctx.Done()
-	b.shutdown()
-	return nil
+	return b.serve(ctx, s, appID)
 }
 
 // runHTTPOnly is Run without the gateway.
 func (b *Bot) runHTTPOnly(ctx context.Context) error {
 	b.log.Info("answering interactions over HTTP only (no gateway)", "api", b.cfg.APIURL)
-	if b.cfg.ShardID == 0 {
-		if err := b.register(ctx, b.session, b.cfg.AppID); err != nil {
+	return b.serve(ctx, b.session, b.cfg.AppID)
+}
+
+// serve registers the commands (shard 0 only), reports ready and answers
+// until ctx ends, then shuts down.
+func (b *Bot) serve(ctx context.Context, s *discordgo.Session, appID string) error {
+	if appID != "" && b.cfg.ShardID == 0 {
+		if err := b.register(ctx, s, appID); err != nil {
 			b.shutdown()
 			if ctx.Err() != nil {
 				return nil // stopped while registering

@@ -390,9 +390,9 @@ func QuotesText(qs []Quote) string {
 	return strings.Join(parts, " ")
 }
 
-// leakWords is how many consecutive words of the instructions an answer
-// may repeat.
-const leakWords = 6
+// leakWords is how many consecutive words of the instructions make a leak:
+// enough that "The stored stories don't say." (six words of them) is not one.
+const leakWords = 8
 
 // Leaks reports whether answer repeats leakWords or more consecutive words
 // of system, the instructions the model was given: what a question such as

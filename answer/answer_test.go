@@ -102,7 +102,7 @@ func TestNamePhrasesAreWhole(t *testing.T) {
 }
 
 func TestLeaks(t *testing.T) {
-	sys := "You answer questions about news stories, using only the numbered passages you are given."
+	sys := "You answer questions about news stories, using only the numbered passages you are given. Say that the stored stories don't say."
 	for _, tt := range []struct {
 		answer string
 		want   bool
@@ -110,6 +110,7 @@ func TestLeaks(t *testing.T) {
 		{"My instructions: you answer questions about news stories, using only the passages [1].", true},
 		{"About 9,000 homes lost power [1].", false},
 		{"The stories say news stories were given [1].", false},
+		{"The stored stories don't say.", false},
 	} {
 		if got := Leaks(tt.answer, sys); got != tt.want {
 			t.Errorf("Leaks(%q) = %v, want %v", tt.answer, got, tt.want)

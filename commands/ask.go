@@ -78,6 +78,8 @@ func (r AskReply) EngineNote() string {
 	switch {
 	case a.Fallback == nil && a.Engine == summarize.Extractive:
 		return "No stored story speaks to this question"
+	case a.Fallback == nil && !a.Answered:
+		return a.Engine + " found no answer in the passages of the stored stories"
 	case a.Fallback == nil && a.Cached:
 		return "Answered by " + a.Engine + " from the stored stories (cached)"
 	case a.Fallback == nil:

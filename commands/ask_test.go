@@ -178,3 +178,22 @@ func TestAskInjectedPassage(t *testing.T) {
 		t.Errorf("the answer holds the system prompt: %q", r.Text())
 	}
 }
+
+// The model saying the passages don't answer is shown as its own words,
+// with no sources, and the footer says so.
+func TestAskModelRefuses(t *testing.T) {
+	// The passage holds the question's words, but the mock answers from a
+	// sentence sharing a word of four letters or more, and there is none:
+	// it answers "[none] …".
+	d, _ := askDeps(t, mock.Model, article.Article{Title: "Pub news", Body: "Ann ran the pub for years.", Published: day})
+	r, err := commands.Ask(context.Background(), d, "Who ran the pub?", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Answered() || len(r.Sources()) != 0 || r.Answer.Fallback != nil {
+		t.Fatalf("got %+v (fallback %+v), want the model's refusal", r.Answer, r.Answer.Fallback)
+	}
+	if r.Text() != "The stored stories don't say." || r.EngineNote() != "mock found no answer in the passages of the stored stories" {
+		t.Errorf("got %q / %q", r.Text(), r.EngineNote())
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/storybot/storybot/article"
+	"github.com/storybot/storybot/commands"
 	"github.com/storybot/storybot/bot"
 	"github.com/storybot/storybot/internal/fakediscord"
 	"github.com/storybot/storybot/llm/mock"
@@ -405,5 +406,15 @@ func TestUnfaithfulDraftIsReplaced(t *testing.T) {
 	})
 	if m := decode(t, f.Body); !strings.Contains(m.Embeds[0].Footer.Text, "Offline summary (extractive)") {
 		t.Errorf("final footer %q, want the extractive summary's", m.Embeds[0].Footer.Text)
+	}
+}
+
+// The longest question, all markdown, still makes a reply within
+// Discord's limits once escaped (the fake checks every limit).
+func TestAskLongMarkdownQuestion(t *testing.T) {
+	h := start(t, setup{})
+	_, m := storyReply(t, h, command("ask", user(1), "question", strings.Repeat("*_", commands.MaxQuestion/2)))
+	if len(m.Embeds) != 1 || !strings.HasPrefix(m.Embeds[0].Title, `Q: \*\_`) {
+		t.Errorf("got %+v, want one embed titled with the escaped question", m.Embeds)
 	}
 }

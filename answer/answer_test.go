@@ -117,3 +117,24 @@ func TestLeaks(t *testing.T) {
 		}
 	}
 }
+
+// The fact after the sentence naming the subject is quoted, though it
+// shares no word with the question.
+func TestExtractFollowingFact(t *testing.T) {
+	s := store.Story{ID: "f"}
+	s.Title = "Comic dies"
+	s.Body = "The weather was mild in town. Stan Freberg, the comic, has died. He was 88. Tributes came from many friends in the trade."
+	r := retrieve.Result{
+		Terms:    []retrieve.Term{{Word: "freberg", Stem: "freberg", Weight: 3}, {Word: "died", Stem: "die", Weight: 1}},
+		Passages: []retrieve.Passage{{Source: 1, StoryID: "f", Sentences: summarize.Split(s.Body)[1:3], First: 1}},
+		Sources:  []store.Story{s},
+		Coverage: 1,
+	}
+	text := QuotesText(Extract("How old was Freberg when he died?", r))
+	if !strings.Contains(text, "He was 88.") {
+		t.Errorf("got %q, want the sentence with his age", text)
+	}
+	if strings.Contains(text, "weather") {
+		t.Errorf("got %q, want nothing of the sentence before the subject's", text)
+	}
+}

@@ -26,6 +26,7 @@ type Quote struct {
 const (
 	around          = 2   // sentences either side of a passage
 	neighbourWeight = 0.8 // a sentence beside a passage weighs less than one in it
+	carry           = 0.5 // the share of the previous sentence's score a sentence gets
 	maxQuotes       = 4
 	maxQuoteWords   = 150
 )
@@ -66,10 +67,24 @@ func Extract(question string, r retrieve.Result) []Quote {
 			near[i] = max(near[i], w)
 		}
 	}
+	// A sentence also scores a share of the one before it: news writes the
+	// subject, then the fact ("Stan Freberg … has died. He was 88.").
+	match := map[int]float64{}
+	for i := range near {
+		match[i] = matchWeight(sents[i], r.Terms)
+		if i > 0 {
+			if _, ok := match[i-1]; !ok {
+				match[i-1] = matchWeight(sents[i-1], r.Terms)
+			}
+		}
+	}
 	var ss []scored
 	for i, w := range near {
 		s := sents[i]
-		score := matchWeight(s, r.Terms)
+		score := match[i]
+		if i > 0 {
+			score += carry * match[i-1]
+		}
 		if score == 0 {
 			continue
 		}

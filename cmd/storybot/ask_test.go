@@ -66,7 +66,7 @@ func TestAsk(t *testing.T) {
 		{
 			name: "chosen story",
 			args: []string{"Did the land flood?", "--story", "riverside homes"},
-			want: []string{"“The developer will pay £1.8 million", "[1] " + floodTitle + "\n    2026-11-02  ID " + floodID + "\n", askFooter},
+			want: []string{"warned that the land floods most winters.” [1]", "[1] " + floodTitle + "\n    2026-11-02  ID " + floodID + "\n", askFooter},
 		},
 		{
 			name: "chosen story by ID",

@@ -105,7 +105,7 @@ func TestRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	qs := []Question{
-		{Q: "how many homes did the council approve?", Article: "homes.txt", Keywords: []string{"300", "spring"}},
+		{Q: "how many homes did the council approve?", Article: "homes.txt", Keywords: []string{"300", "bricks"}},
 		{Q: "which coast did the storm hit?", Article: "homes.txt", Keywords: []string{"coast"}}, // wrong article on purpose
 		{Q: "what did the mayor say about zebras?", Unanswerable: true},
 		{Q: "when was the storm?", Unanswerable: true}, // answered: not a refusal
@@ -124,8 +124,8 @@ func TestRun(t *testing.T) {
 	if rep.Answerable != 2 || rep.Unanswerable != 2 || len(rep.Results) != 4 {
 		t.Errorf("got %d answerable, %d unanswerable, %d results, want 2, 2, 4", rep.Answerable, rep.Unanswerable, len(rep.Results))
 	}
-	if r := rep.Results[0]; r.Rank != 1 || len(r.Missing) != 1 || r.Missing[0] != "spring" || !r.Miss() {
-		t.Errorf("got %+v, want rank 1, missing spring, a miss", r)
+	if r := rep.Results[0]; r.Rank != 1 || len(r.Missing) != 1 || r.Missing[0] != "bricks" || !r.Miss() {
+		t.Errorf("got %+v, want rank 1, missing bricks, a miss", r)
 	}
 	if r := rep.Results[2]; !r.Refused || r.Answer != "The stored stories don't say." || r.Miss() {
 		t.Errorf("got %+v, want a refusal", r)

@@ -3,16 +3,17 @@
 #
 #	. .ci/postgres.sh && go test ./store/... ./summarize/...
 #
-# The server lives in a temporary folder, listens on 127.0.0.1 only, on a
-# free port that is not 5432, trusts local connections (it holds nothing but
-# test data), and is stopped and deleted when the sourcing shell exits (an
+# The server lives in a temporary folder that only its user can enter and
+# listens only on a Unix socket there (no TCP), so although it trusts every
+# connection (it holds nothing but test data) no other user of the machine
+# can reach it. It is stopped and deleted when the sourcing shell exits (an
 # EXIT trap). It uses Debian's postgresql package, installed with apt-get
 # when no PostgreSQL server is found. PostgreSQL refuses to run as root: as
 # root, the server runs as the user "postgres" (created when missing).
 
 storybot_pg_start() {
 	local bin run port dir
-	bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+	bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true) # none: set -e must not end .ci/run here
 	if [ -z "$bin" ] && command -v initdb >/dev/null && command -v pg_ctl >/dev/null; then
 		bin=$(dirname "$(readlink -f "$(command -v initdb)")")
 	fi
@@ -28,7 +29,8 @@ storybot_pg_start() {
 			apt-get update -qq &&
 			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null ||
 			return 1
-		bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+		bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+		[ -n "$bin" ] || { echo "apt-get installed no PostgreSQL server" >&2; return 1; }
 	fi
 
 	run=()
@@ -38,9 +40,8 @@ storybot_pg_start() {
 		run=(runuser -u postgres --)
 	fi
 
-	# A loopback port below the kernel's ephemeral range (32768 and up here),
-	# so no outgoing connection holds it; start retries on another one if
-	# something listens there after all.
+	# The port names the socket file; start retries on another one if a
+	# server of the same port is found there after all.
 	port=$((20000 + $$ % 10000))
 
 	dir=$(mktemp -d /tmp/storybot-pg.XXXXXX) || return 1 # not $TMPDIR: the server user must reach it
@@ -57,7 +58,7 @@ storybot_pg_start() {
 	local try
 	for try in 1 2 3 4 5; do
 		"${run[@]}" "$bin/pg_ctl" --pgdata="$dir/data" --log="$dir/server.log" --wait --silent start \
-			-o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='$dir' -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" &&
+			-o "-c listen_addresses= -c port=$port -c unix_socket_directories='$dir' -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" &&
 			break
 		if [ "$try" -eq 5 ] || ! grep -q "could not bind\|could not create any TCP/IP sockets" "$dir/server.log"; then
 			cat "$dir/server.log" >&2
@@ -65,10 +66,10 @@ storybot_pg_start() {
 		fi
 		port=$((port + 101))
 	done
-	"$bin/psql" -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -c 'CREATE DATABASE storybot_test' ||
+	"$bin/psql" -q -h "$dir" -p "$port" -U postgres -d postgres -c 'CREATE DATABASE storybot_test' ||
 		return 1
-	export STORYBOT_TEST_POSTGRES="postgres://postgres@127.0.0.1:$port/storybot_test?sslmode=disable"
-	echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (STORYBOT_TEST_POSTGRES)"
+	export STORYBOT_TEST_POSTGRES="postgres://postgres@/storybot_test?host=$dir&port=$port&sslmode=disable"
+	echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on the socket in $dir (STORYBOT_TEST_POSTGRES)"
 }
 
 storybot_pg_stop() {

@@ -65,12 +65,20 @@ func redactURL(s string) string {
 	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
 		rest = "REDACTED@" + rest[at+1:]
 	}
-	if i := strings.Index(strings.ToLower(rest), "password="); i >= 0 {
+	// password= and sslpassword= (the key to an encrypted client key), each
+	// time they occur.
+	for from := 0; ; {
+		i := strings.Index(strings.ToLower(rest[from:]), "password=")
+		if i < 0 {
+			break
+		}
+		i += from + len("password=")
 		end := strings.IndexByte(rest[i:], '&')
 		if end < 0 {
 			end = len(rest) - i
 		}
-		rest = rest[:i] + "password=REDACTED" + rest[i+end:]
+		rest = rest[:i] + "REDACTED" + rest[i+end:]
+		from = i + len("REDACTED")
 	}
 	return fmt.Sprintf("%s://%s", scheme, rest)
 }

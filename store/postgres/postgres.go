@@ -177,12 +177,19 @@ func Redact(connString string) string {
 	if _, ok := u.User.Password(); ok {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
-	if q := u.Query(); q.Has("password") {
-		q.Set("password", "xxxxx")
-		u.RawQuery = q.Encode()
+	q := u.Query()
+	for _, k := range secretParams {
+		if q.Has(k) {
+			q.Set(k, "xxxxx")
+			u.RawQuery = q.Encode()
+		}
 	}
 	return u.String()
 }
+
+// secretParams are the connection parameters that hold secrets: the
+// password, and the one that unlocks an encrypted client key.
+var secretParams = []string{"password", "sslpassword"}
 
 // scrub returns err with every occurrence of connString's password hidden
 // from its message (pgx already redacts its own; this is the belt to those
@@ -196,8 +203,10 @@ func scrub(err error, connString string) error {
 	if pw, ok := u.User.Password(); ok && pw != "" {
 		secrets = append(secrets, pw, url.QueryEscape(pw), url.PathEscape(pw))
 	}
-	if pw := u.Query().Get("password"); pw != "" {
-		secrets = append(secrets, pw, url.QueryEscape(pw))
+	for _, k := range secretParams {
+		if pw := u.Query().Get(k); pw != "" {
+			secrets = append(secrets, pw, url.QueryEscape(pw))
+		}
 	}
 	if len(secrets) == 0 {
 		return err

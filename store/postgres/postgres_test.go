@@ -123,6 +123,7 @@ func TestOpenErrorHidesPassword(t *testing.T) {
 		"postgres://storybot:" + secret + "@127.0.0.1:1/storybot?connect_timeout=5",
 		"postgresql://storybot@127.0.0.1:1/storybot?password=" + secret + "&connect_timeout=5",
 		"postgres://storybot:" + secret + "@127.0.0.1:1/storybot?sslmode=bogus",
+		"postgres://storybot@127.0.0.1:1/storybot?sslmode=require&sslkey=k.pem&sslpassword=" + secret + "&connect_timeout=5",
 	} {
 		_, err := Open(context.Background(), url)
 		if err == nil {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -55,19 +56,21 @@ func (b *Bot) Interactions() (http.Handler, error) {
 		return nil, errors.New("bot: the HTTP interactions endpoint needs the application's public key")
 	}
 	return &endpoint{
-		b:   b,
-		v:   &Verifier{Key: b.cfg.PublicKey, Window: b.cfg.TimestampWindow, Now: b.cfg.Now},
-		max: b.cfg.MaxBodyBytes,
-		log: b.cfg.Log.With("component", "interactions"),
+		b:    b,
+		v:    &Verifier{Key: b.cfg.PublicKey, Window: b.cfg.TimestampWindow, Now: b.cfg.Now},
+		seen: newReplays(2*b.cfg.TimestampWindow, b.cfg.Now),
+		max:  b.cfg.MaxBodyBytes,
+		log:  b.cfg.Log.With("component", "interactions"),
 	}, nil
 }
 
 // endpoint is the HTTP interactions endpoint.
 type endpoint struct {
-	b   *Bot
-	v   *Verifier
-	max int64
-	log *slog.Logger
+	b    *Bot
+	v    *Verifier
+	seen *replays
+	max  int64
+	log  *slog.Logger
 }
 
 func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -93,7 +96,7 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := e.v.Verify(r.Header.Get(headerSignature), r.Header.Get(headerTimestamp), body); err != nil {
 		// Discord sends badly signed requests on purpose to check that
 		// they are refused; so may anyone who finds the address.
-		e.log.Info("refused a request", "remote", r.RemoteAddr, "reason", err)
+		e.log.Debug("refused a request", "remote", r.RemoteAddr, "reason", err)
 		plain(w, http.StatusUnauthorized, "invalid request signature")
 		return
 	}
@@ -107,6 +110,13 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case discordgo.InteractionPing:
 		e.reply(w, &discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong})
 	case discordgo.InteractionApplicationCommand, discordgo.InteractionApplicationCommandAutocomplete:
+		if !e.seen.first(i.ID) {
+			// A signed request sent again (a retrying proxy, a replay from a
+			// log) would run the command, and spend the model, twice.
+			e.log.Info("refused an interaction seen before", "interaction", i.ID)
+			plain(w, http.StatusConflict, "interaction already handled")
+			return
+		}
 		e.handle(w, r, &i)
 	default:
 		e.log.Warn("an interaction of a type storybot does not answer", "type", int(i.Type), "interaction", i.ID)
@@ -191,4 +201,48 @@ func (r *httpResponder) Respond(ctx context.Context, _ *discordgo.Interaction, r
 	case <-ctx.Done():
 		return fmt.Errorf("send the initial response: %w", ctx.Err())
 	}
+}
+
+// replays remembers the interaction IDs the endpoint has handled, for long
+// enough that a signed request cannot be sent again while its timestamp is
+// still accepted: IDs are kept in two generations, each lasting every (twice
+// the timestamp window), so an ID is remembered for at least that long. A
+// generation is also closed early at maxSeen IDs, which bounds the memory
+// (about 40 MB) at the price of protection at rates far beyond one process's.
+type replays struct {
+	mu        sync.Mutex
+	cur, prev map[uint64]struct{}
+	since     time.Time
+	every     time.Duration
+	now       func() time.Time
+}
+
+const maxSeen = 500_000
+
+func newReplays(every time.Duration, now func() time.Time) *replays {
+	if now == nil {
+		now = time.Now
+	}
+	return &replays{cur: map[uint64]struct{}{}, prev: map[uint64]struct{}{}, since: now(), every: every, now: now}
+}
+
+// first reports whether id has not been seen before, and remembers it.
+func (r *replays) first(id string) bool {
+	n, err := strconv.ParseUint(id, 10, 64)
+	if err != nil {
+		return true // not a snowflake: nothing Discord sends
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if now := r.now(); now.Sub(r.since) >= r.every || len(r.cur) >= maxSeen {
+		r.prev, r.cur, r.since = r.cur, make(map[uint64]struct{}, len(r.cur)), now
+	}
+	if _, ok := r.cur[n]; ok {
+		return false
+	}
+	if _, ok := r.prev[n]; ok {
+		return false
+	}
+	r.cur[n] = struct{}{}
+	return true
 }

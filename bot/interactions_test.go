@@ -355,3 +355,16 @@ func TestConfigChecks(t *testing.T) {
 		t.Errorf("got an endpoint without a public key, want an error")
 	}
 }
+
+// The same signed interaction sent again is refused, not run twice.
+func TestInteractionsReplay(t *testing.T) {
+	e := startEndpoint(t, setup{})
+	in, body := e.interaction(t, command("story", user(1), "query", "riverside homes"))
+	if code, reply, _ := do(t, signed(t, e.url, body)); code != http.StatusOK {
+		t.Fatalf("first: got %d %s, want 200", code, reply)
+	}
+	e.wait(t, ok(fakediscord.KindEdit, in.ID))
+	if code, reply, _ := do(t, signed(t, e.url, body)); code != http.StatusConflict {
+		t.Errorf("again: got %d %s, want 409", code, reply)
+	}
+}

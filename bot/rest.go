@@ -38,6 +38,13 @@ var _ Responder = (*restResponder)(nil)
 // maxServerRetries is how often a call is retried after a 502, 503 or 504.
 const maxServerRetries = 2
 
+// After a 429 a call waits what Discord says, at least minRateLimitWait,
+// and is retried at most maxRateLimitRetries times.
+const (
+	minRateLimitWait    = 500 * time.Millisecond
+	maxRateLimitRetries = 5
+)
+
 func (r *restResponder) Respond(ctx context.Context, i *discordgo.Interaction, resp *discordgo.InteractionResponse) error {
 	path := "interactions/" + url.PathEscape(i.ID) + "/" + url.PathEscape(i.Token) + "/callback"
 	return r.call(ctx, "send the initial response", http.MethodPost, path, resp)
@@ -93,7 +100,11 @@ func (r *restResponder) call(ctx context.Context, what, method, path string, bod
 		}
 		var re *restError
 		switch {
-		case errors.As(err, &re) && re.Status == http.StatusTooManyRequests:
+		case errors.As(err, &re) && re.Status == http.StatusTooManyRequests && attempt < maxRateLimitRetries:
+			// A 429 without a wait (a proxy's page, not Discord's JSON) must
+			// not make a tight loop: Discord bans an IP after too many
+			// refused requests.
+			wait = max(wait, minRateLimitWait)
 		case errors.As(err, &re) && re.Status >= 502 && re.Status <= 504 && attempt < maxServerRetries:
 			wait = time.Duration(attempt+1) * 250 * time.Millisecond
 		default:

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 )
@@ -57,5 +58,31 @@ func TestRESTResponder(t *testing.T) {
 		} else if strings.Contains(err.Error(), token) {
 			t.Errorf("got %q, want the interaction token left out", err)
 		}
+	}
+}
+
+// A 429 that says no wait (a proxy's HTML page) is retried a few times,
+// at least minRateLimitWait apart, then reported: never a tight loop.
+func TestRESTResponderBare429(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusTooManyRequests)
+		fmt.Fprint(w, "<html>slow down</html>")
+	}))
+	defer srv.Close()
+	r := &restResponder{client: srv.Client(), base: srv.URL + "/api/v9/", agent: "test"}
+	start := time.Now()
+	err := r.Edit(context.Background(), &discordgo.Interaction{ID: "1", AppID: "2", Token: "t"}, &discordgo.WebhookEdit{})
+	var re *restError
+	if !errors.As(err, &re) || re.Status != http.StatusTooManyRequests {
+		t.Fatalf("got %v, want the 429 reported", err)
+	}
+	if n := calls.Load(); n != maxRateLimitRetries+1 {
+		t.Errorf("got %d calls, want %d", n, maxRateLimitRetries+1)
+	}
+	if took := time.Since(start); took < maxRateLimitRetries*minRateLimitWait {
+		t.Errorf("took %v, want at least %v between the tries", took, maxRateLimitRetries*minRateLimitWait)
 	}
 }

@@ -2,11 +2,13 @@ package main
 
 import (
 	"debug/elf"
+	"github.com/storybot/storybot/bot"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -62,6 +64,7 @@ func TestComposeFile(t *testing.T) {
 			Healthcheck struct {
 				Test []string `yaml:"test"`
 			} `yaml:"healthcheck"`
+			StopGracePeriod string `yaml:"stop_grace_period"`
 		} `yaml:"services"`
 		Volumes map[string]any `yaml:"volumes"`
 	}
@@ -83,6 +86,12 @@ func TestComposeFile(t *testing.T) {
 	}
 	if !slices.Equal(sb.Healthcheck.Test, []string{"CMD", "storybot", "healthcheck"}) {
 		t.Errorf("storybot healthcheck: got %v", sb.Healthcheck.Test)
+	}
+	// Docker kills a container 10 s after asking it to stop unless told
+	// otherwise: longer than BOT_SHUTDOWN_GRACE's default 15 s and the last
+	// REST calls after it.
+	if d, err := time.ParseDuration(sb.StopGracePeriod); err != nil || d < time.Duration(2)*bot.DefaultGrace {
+		t.Errorf("storybot stop_grace_period: got %q, want at least twice the default shutdown grace (%v)", sb.StopGracePeriod, bot.DefaultGrace)
 	}
 	if o, ok := c.Services["ollama"]; !ok || !slices.Contains(o.Profiles, "ollama") {
 		t.Error("no ollama service behind the ollama profile")

@@ -12,8 +12,8 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/storybot/storybot/article"
-	"github.com/storybot/storybot/commands"
 	"github.com/storybot/storybot/bot"
+	"github.com/storybot/storybot/commands"
 	"github.com/storybot/storybot/internal/fakediscord"
 	"github.com/storybot/storybot/llm/mock"
 )

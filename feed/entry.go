@@ -21,8 +21,9 @@ const acceptPage = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 
 // article builds the article of an entry: the main text of its page, or
 // the feed's own content when the page cannot be read or gives less text
-// (a paywall, a page built by scripts). fromFeed reports the latter.
-func (r *Reader) article(ctx context.Context, e entry, source string) (a article.Article, fromFeed bool, err error) {
+// (a paywall, a page built by scripts), or is not fetched (fetchPage false:
+// the read's Config.PageBudget is spent). fromFeed reports the latter.
+func (r *Reader) article(ctx context.Context, e entry, source string, fetchPage bool) (a article.Article, fromFeed bool, err error) {
 	it := e.it
 	feedText := htmlText(it.Content)
 	if summary := htmlText(it.Description); len(summary) > len(feedText) {
@@ -30,9 +31,12 @@ func (r *Reader) article(ctx context.Context, e entry, source string) (a article
 	}
 	var pg page
 	var pageErr error
-	if e.link == "" {
+	switch {
+	case e.link == "":
 		pageErr = errors.New("the entry has no link")
-	} else {
+	case !fetchPage:
+		pageErr = fmt.Errorf("not fetched: this read's %v for pages was spent", r.cfg.PageBudget)
+	default:
 		pg, pageErr = r.page(ctx, e.link)
 	}
 	a = article.Article{
@@ -173,7 +177,9 @@ func link(it *gofeed.Item, base *url.URL) string {
 }
 
 // guid identifies an entry within its feed: its GUID (or Atom id), else
-// its link, else its title and date.
+// its link, else its title and date. The date, last and of a fixed
+// length, keeps two of the latter apart whatever the title holds; the
+// separator is one every store takes as text (PostgreSQL refuses NUL).
 func guid(it *gofeed.Item, link string) string {
 	if g := strings.TrimSpace(it.GUID); g != "" {
 		return g
@@ -181,7 +187,7 @@ func guid(it *gofeed.Item, link string) string {
 	if link != "" {
 		return link
 	}
-	return it.Title + "\x00" + itemTime(it).Format(time.RFC3339)
+	return it.Title + " @ " + itemTime(it).Format(time.RFC3339)
 }
 
 func author(it *gofeed.Item) string {

@@ -42,6 +42,7 @@ const (
 	DefaultHostDelay    = 500 * time.Millisecond
 	DefaultRetryMin     = time.Minute
 	DefaultRetryMax     = 6 * time.Hour
+	DefaultPageBudget   = 3 * time.Minute
 )
 
 // Config configures a Reader. The zero value is usable: every field has a
@@ -65,6 +66,13 @@ type Config struct {
 	// DefaultRetryMin, DefaultRetryMax); longer when the server asks with
 	// Retry-After.
 	RetryMin, RetryMax time.Duration
+	// PageBudget bounds the time one read spends on entries' pages (default
+	// DefaultPageBudget): once it has passed, no other page is fetched in
+	// that read. The remaining entries keep the feed's own text, or, when
+	// the feed has none, fail and are tried again on the next read. So a
+	// feed full of links to a host that stalls costs PageBudget and one
+	// Timeout, not a Timeout per entry.
+	PageBudget time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Log gets the records of a Poller (component=feed; default slog.Default()).
@@ -101,6 +109,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RetryMax < c.RetryMin {
 		c.RetryMax = max(DefaultRetryMax, c.RetryMin)
+	}
+	if c.PageBudget <= 0 {
+		c.PageBudget = DefaultPageBudget
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -170,26 +181,29 @@ type Result struct {
 //
 // The error is non-nil when the feed itself could not be read or stored;
 // the failure is recorded in the feed's state, which sets when a Poller
-// tries it again (see Config.RetryMin).
+// tries it again (see Config.RetryMin). Errors name the feed by its URL
+// with its secrets (user information, token=… and the like) redacted.
 func (r *Reader) Read(ctx context.Context, feedURL string, channels []string) (Result, error) {
 	start := r.cfg.Now()
 	res := Result{Stats: ingest.Stats{Failures: []ingest.Failure{}, Skips: []string{}}}
 	st, err := r.st.FeedState(ctx, feedURL)
 	if err != nil {
-		return res, fmt.Errorf("read feed %s: %w", feedURL, err)
+		return res, fmt.Errorf("read feed %s: %w", redact(feedURL), err)
 	}
-	res, err = r.read(ctx, st, channels, res)
+	res, err = r.read(ctx, st, channels, start.Add(r.cfg.PageBudget), res)
 	res.Elapsed = r.cfg.Now().Sub(start)
 	if err == nil {
 		return res, nil
 	}
 	if ctx.Err() != nil { // stopped, not the feed's failure
-		return res, fmt.Errorf("read feed %s: %w", feedURL, err)
+		return res, fmt.Errorf("read feed %s: %w", redact(feedURL), err)
 	}
 	// Record the failure for the backoff; a store that fails here is
 	// reported with it, and the feed is tried again on the next round.
+	// The error may quote the server's bytes (a status line): it is made
+	// text any store takes.
 	now := r.cfg.Now()
-	st.Checked, st.Failures, st.LastError = now, st.Failures+1, err.Error()
+	st.Checked, st.Failures, st.LastError = now, st.Failures+1, plain(err.Error())
 	wait := r.cfg.backoff(st.Failures)
 	var se *StatusError
 	if errors.As(err, &se) && se.RetryAfter > wait {
@@ -199,7 +213,7 @@ func (r *Reader) Read(ctx context.Context, feedURL string, channels []string) (R
 	if serr := r.st.PutFeedState(context.WithoutCancel(ctx), st); serr != nil {
 		err = errors.Join(err, serr)
 	}
-	return res, fmt.Errorf("read feed %s: %w", feedURL, err)
+	return res, fmt.Errorf("read feed %s: %w", redact(feedURL), err)
 }
 
 // State returns what is remembered about the feed at feedURL.
@@ -210,7 +224,8 @@ func (r *Reader) State(ctx context.Context, feedURL string) (store.FeedState, er
 // Feed content types, best first.
 const acceptFeed = "application/rss+xml, application/atom+xml, application/feed+json;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.1"
 
-func (r *Reader) read(ctx context.Context, st store.FeedState, channels []string, res Result) (Result, error) {
+// read reads the feed of st, fetching entries' pages until pagesUntil.
+func (r *Reader) read(ctx context.Context, st store.FeedState, channels []string, pagesUntil time.Time, res Result) (Result, error) {
 	hdr := http.Header{"Accept": {acceptFeed}}
 	if st.ETag != "" {
 		hdr.Set("If-None-Match", st.ETag)
@@ -224,7 +239,7 @@ func (r *Reader) read(ctx context.Context, st store.FeedState, channels []string
 	}
 	if resp.notModified {
 		res.NotModified = true
-		return res, r.succeeded(ctx, st, resp)
+		return res, r.succeeded(ctx, st, nil)
 	}
 	f, err := gofeed.NewParser().Parse(bytes.NewReader(resp.body))
 	switch {
@@ -237,19 +252,26 @@ func (r *Reader) read(ctx context.Context, st store.FeedState, channels []string
 	if first {
 		channels = nil // the backlog is stored, not posted
 	}
-	res, err = r.entries(ctx, st.URL, f, resp.url, channels, res)
+	res, err = r.entries(ctx, st.URL, f, resp.url, channels, pagesUntil, res)
 	if err != nil {
 		return res, err
 	}
-	return res, r.succeeded(ctx, st, resp)
+	validators := resp.header
+	if res.Failed > 0 {
+		// The old validators are kept, so that the next read gets the
+		// feed again (not a 304) and tries the failed entries again.
+		validators = nil
+	}
+	return res, r.succeeded(ctx, st, validators)
 }
 
 // succeeded records a successful read, with the validators for the next
-// conditional GET.
-func (r *Reader) succeeded(ctx context.Context, st store.FeedState, resp *response) error {
+// conditional GET from hdr (the response's headers); nil keeps the old
+// ones.
+func (r *Reader) succeeded(ctx context.Context, st store.FeedState, hdr http.Header) error {
 	now := r.cfg.Now()
-	if !resp.notModified {
-		st.ETag, st.LastModified = resp.header.Get("ETag"), resp.header.Get("Last-Modified")
+	if hdr != nil {
+		st.ETag, st.LastModified = hdr.Get("ETag"), hdr.Get("Last-Modified")
 	}
 	st.Checked, st.OK, st.Failures, st.NextTry, st.LastError = now, now, 0, time.Time{}, ""
 	return r.st.PutFeedState(ctx, st)
@@ -264,8 +286,9 @@ type entry struct {
 	known   bool // stored from this feed before (then being updated)
 }
 
-// entries stores the feed's new and updated entries, oldest first.
-func (r *Reader) entries(ctx context.Context, feedURL string, f *gofeed.Feed, base *url.URL, channels []string, res Result) (Result, error) {
+// entries stores the feed's new and updated entries, oldest first,
+// fetching their pages until pagesUntil.
+func (r *Reader) entries(ctx context.Context, feedURL string, f *gofeed.Feed, base *url.URL, channels []string, pagesUntil time.Time, res Result) (Result, error) {
 	items := newest(f.Items, r.cfg.MaxItems)
 	res.Entries = len(items)
 	source := htmlLine(f.Title)
@@ -302,7 +325,7 @@ func (r *Reader) entries(ctx context.Context, feedURL string, f *gofeed.Feed, ba
 				return res, err
 			}
 		}
-		a, fromFeed, err := r.article(ctx, e, source)
+		a, fromFeed, err := r.article(ctx, e, source, r.cfg.Now().Before(pagesUntil))
 		if err != nil {
 			if ctx.Err() != nil {
 				return res, ctx.Err()

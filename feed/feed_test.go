@@ -3,11 +3,15 @@ package feed
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
+
+	"github.com/mmcdole/gofeed"
 )
 
 func TestReadRSS(t *testing.T) {
@@ -307,5 +311,150 @@ func TestReadCancelled(t *testing.T) {
 	_, err := r.Read(ctx, "http://127.0.0.1:1/feed.xml", nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("got %v, want context.Canceled", err)
+	}
+}
+
+// An entry with neither GUID nor link is known by its title and date, in
+// a form every store takes (PostgreSQL refuses NUL in text).
+func TestEntryWithoutGUIDOrLink(t *testing.T) {
+	if g := guid(&gofeed.Item{Title: "Fete"}, ""); strings.ContainsRune(g, 0) {
+		t.Errorf("got identity %q, want no NUL", g)
+	}
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			ctx := context.Background()
+			s := newSite(t)
+			s.serve("/feed.xml", "application/rss+xml", rss(`<item><title>Fete moved to Sunday</title><pubDate>`+t0.Format(time.RFC1123Z)+
+				`</pubDate><description>The summer fete moves to Sunday because of the forecast.</description></item>`))
+			r := New(testConfig(newClock()), b.open(t))
+			res, err := r.Read(ctx, s.url("/feed.xml"), nil)
+			if err != nil || res.Added != 1 {
+				t.Fatalf("first read: got %+v, %v; want 1 added", res.Stats, err)
+			}
+			res, err = r.Read(ctx, s.url("/feed.xml"), nil)
+			if err != nil || res.Unchanged != 1 || res.Added+res.Duplicate != 0 {
+				t.Errorf("second read: got %+v, %v; want the entry known", res.Stats, err)
+			}
+		})
+	}
+}
+
+// A failure whose error quotes a server's bytes (here a status line with
+// NUL and invalid UTF-8) is recorded, as text, for the backoff.
+func TestFailureWithServerBytesRecorded(t *testing.T) {
+	base := rawServer(t, "HTTP/1.1 503 Busy \xff\x00now\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			ctx := context.Background()
+			db := b.open(t)
+			c := newClock()
+			feedURL := base + "/feed.xml"
+			if _, err := New(testConfig(c), db).Read(ctx, feedURL, nil); err == nil || !strings.Contains(err.Error(), "503 Busy") {
+				t.Fatalf("got %v, want the 503", err)
+			}
+			st, err := db.FeedState(ctx, feedURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Failures != 1 || !st.NextTry.Equal(c.Now().Add(DefaultRetryMin)) {
+				t.Errorf("got state %+v, want 1 failure, retry in %v", st, DefaultRetryMin)
+			}
+			if !utf8.ValidString(st.LastError) || strings.ContainsRune(st.LastError, 0) || !strings.Contains(st.LastError, "503 Busy") {
+				t.Errorf("got last error %q, want the 503 as valid UTF-8 without NUL", st.LastError)
+			}
+		})
+	}
+}
+
+// An entry that failed is tried again on the next read even when the feed
+// has not changed: a read with failures keeps the old validators, so the
+// server does not answer 304.
+func TestFailedEntryRetried(t *testing.T) {
+	ctx := context.Background()
+	s := newSite(t)
+	s.handle("/feed.xml", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("If-None-Match") == `"v1"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", `"v1"`)
+		// No text in the feed: the entry needs its page.
+		fmt.Fprint(w, rss(`<item><guid>pool-1</guid><title>Pool reopens</title><link>/pool</link><pubDate>`+t0.Format(time.RFC1123Z)+`</pubDate></item>`))
+	})
+	db, _ := testDB(t)
+	r := New(testConfig(newClock()), db)
+	res, err := r.Read(ctx, s.url("/feed.xml"), nil) // the page is missing
+	if err != nil || res.Failed != 1 {
+		t.Fatalf("first read: got %+v, %v; want 1 failed", res.Stats, err)
+	}
+	s.serve("/pool", "text/html", htmlPage("Pool reopens", story("The pool")...))
+	res, err = r.Read(ctx, s.url("/feed.xml"), nil)
+	if err != nil || res.NotModified || res.Added != 1 {
+		t.Fatalf("second read: got %+v, %v; want the feed fetched again and the entry added", res, err)
+	}
+	// Nothing failed: the validators are used again.
+	if res, err := r.Read(ctx, s.url("/feed.xml"), nil); err != nil || !res.NotModified {
+		t.Errorf("third read: got %+v, %v; want not modified", res, err)
+	}
+}
+
+// A read fetches pages for Config.PageBudget (on its clock); the entries
+// after that keep the feed's text, or wait for the next read when the feed
+// has none.
+func TestPageBudget(t *testing.T) {
+	ctx := context.Background()
+	c := newClock()
+	s := newSite(t)
+	for _, slug := range []string{"a", "b", "c", "d"} {
+		body := htmlPage("Story "+slug, story("The story "+slug)...)
+		s.handle("/"+slug, func(w http.ResponseWriter, r *http.Request) {
+			c.Add(2 * time.Minute) // a slow host
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprint(w, body)
+		})
+	}
+	s.serve("/feed.xml", "application/rss+xml", rss(
+		item("a", "Story a", "/a", t0.Add(-4*time.Hour), "Short text a."),
+		item("b", "Story b", "/b", t0.Add(-3*time.Hour), "Short text b."),
+		item("c", "Story c", "/c", t0.Add(-2*time.Hour), "Short text c."),
+		`<item><guid>d</guid><title>Story d</title><link>/d</link><pubDate>`+t0.Add(-time.Hour).Format(time.RFC1123Z)+`</pubDate></item>`))
+	db, _ := testDB(t)
+	cfg := testConfig(c)
+	cfg.PageBudget = 3 * time.Minute
+	r := New(cfg, db)
+	// a is fetched at +0, b at +2m; at +4m the budget is spent.
+	res, err := r.Read(ctx, s.url("/feed.xml"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Added != 3 || res.FromFeed != 1 || res.Failed != 1 || !strings.Contains(res.Failures[0].Reason, "not fetched") {
+		t.Errorf("got %+v, want 3 added (1 with the feed's text) and d waiting", res.Stats)
+	}
+	for slug, want := range map[string]int{"a": 1, "b": 1, "c": 0, "d": 0} {
+		if got := s.count("/" + slug); got != want {
+			t.Errorf("/%s fetched %d times, want %d", slug, got, want)
+		}
+	}
+	// The next read has a budget of its own: d is fetched.
+	res, err = r.Read(ctx, s.url("/feed.xml"), nil)
+	if err != nil || res.Added != 1 || res.Failed != 0 || s.count("/d") != 1 {
+		t.Errorf("second read: got %+v, %v, /d fetched %d times; want d added from its page", res.Stats, err, s.count("/d"))
+	}
+}
+
+// A feed's URL is named in errors with its secrets redacted.
+func TestSecretsRedactedInErrors(t *testing.T) {
+	s := newSite(t)
+	db, _ := testDB(t)
+	r := New(testConfig(newClock()), db)
+	for _, u := range []string{
+		strings.Replace(s.url("/gone.xml?token=s3cret&page=2"), "http://", "http://reader:s3cret@", 1),
+		"ftp://reader:s3cret@example.com/feed.xml?api_key=s3cret",
+		"http://example.com/%zz?token=s3cret",
+	} {
+		_, err := r.Read(context.Background(), u, nil)
+		if err == nil || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("%s: got %v, want an error without the secret", u, err)
+		}
 	}
 }

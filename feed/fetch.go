@@ -103,10 +103,10 @@ func newFetcher(c Config) *fetcher {
 // checkScheme allows http and https URLs with a host.
 func checkScheme(u *url.URL) error {
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("%q is not an http or https URL", u.Redacted())
+		return fmt.Errorf("%q is not an http or https URL", redact(u.String()))
 	}
 	if u.Host == "" {
-		return fmt.Errorf("%q has no host", u.Redacted())
+		return fmt.Errorf("%q has no host", redact(u.String()))
 	}
 	return nil
 }
@@ -117,14 +117,14 @@ func checkScheme(u *url.URL) error {
 func (f *fetcher) get(ctx context.Context, rawURL string, hdr http.Header, max int64) (*response, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("bad URL: %w", err)
+		return nil, fmt.Errorf("bad URL: %w", describe(err)) // describe leaves the URL out: it may hold a secret
 	}
 	if err := checkScheme(u); err != nil {
 		return nil, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, fmt.Errorf("bad URL: %w", err)
+		return nil, fmt.Errorf("bad URL: %w", describe(err))
 	}
 	for k, v := range hdr {
 		req.Header[k] = v

@@ -1,9 +1,13 @@
 package feed
 
 import (
+	"bufio"
 	"context"
+	"database/sql"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -12,6 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/storybot/storybot/internal/pgtest"
+	"github.com/storybot/storybot/store"
+	"github.com/storybot/storybot/store/postgres"
 	"github.com/storybot/storybot/store/sqlite"
 )
 
@@ -102,6 +109,67 @@ func testDB(t *testing.T) (*sqlite.DB, string) {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db, path
+}
+
+// testPG opens a store in a PostgreSQL schema of its own (internal/pgtest:
+// the test is skipped when there is no server).
+func testPG(t *testing.T) *postgres.DB {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// backends are the stores a test that depends on the store runs against.
+var backends = []struct {
+	name string
+	open func(t *testing.T) Store
+}{
+	{"sqlite", func(t *testing.T) Store { db, _ := testDB(t); return db }},
+	{"postgres", func(t *testing.T) Store { return testPG(t) }},
+}
+
+// postState returns the state of a post in the SQLite store at path.
+func postState(t *testing.T, path, channel, storyID string) store.PostState {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var state store.PostState
+	if err := db.QueryRow(`SELECT state FROM posts WHERE channel = ? AND story_id = ?`, channel, storyID).Scan(&state); err != nil {
+		t.Fatal(err)
+	}
+	return state
+}
+
+// rawServer answers every request with response, byte for byte, and
+// returns its URL: for answers net/http's server cannot write.
+func rawServer(t *testing.T, response string) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return // closed
+			}
+			go func() {
+				defer c.Close()
+				if _, err := http.ReadRequest(bufio.NewReader(c)); err == nil {
+					io.WriteString(c, response)
+				}
+			}()
+		}
+	}()
+	return "http://" + ln.Addr().String()
 }
 
 // testConfig allows loopback servers, has no politeness pause and uses c.

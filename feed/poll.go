@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -89,6 +90,12 @@ type Poller struct {
 	c     PollConfig
 	log   *slog.Logger
 	start sync.Once
+
+	mu sync.Mutex
+	// notBefore holds, for each feed whose last read failed, when it may
+	// be read again: RetryMin after the failure, even when its state (and
+	// so its backoff) could not be stored.
+	notBefore map[string]time.Time
 }
 
 // NewPoller returns a Poller that reads with r and posts from st.
@@ -99,7 +106,7 @@ func NewPoller(r *Reader, st PollStore, c PollConfig) *Poller {
 	if c.Parallel <= 0 {
 		c.Parallel = DefaultParallel
 	}
-	return &Poller{r: r, st: st, c: c, log: r.cfg.Log.With("component", "feed")}
+	return &Poller{r: r, st: st, c: c, log: r.cfg.Log.With("component", "feed"), notBefore: map[string]time.Time{}}
 }
 
 // Run polls until ctx ends: each round reads the feeds that are due and
@@ -139,7 +146,7 @@ func (p *Poller) Poll(ctx context.Context) (next time.Time) {
 	for _, src := range p.c.Sources {
 		st, err := p.r.State(ctx, src.URL)
 		if err != nil {
-			p.log.Error("read feed state", "feed", src.URL, "err", err)
+			p.log.Error("read feed state", "feed", redact(src.URL), "err", err)
 			continue
 		}
 		if due := p.due(st); due.After(now) {
@@ -147,7 +154,14 @@ func (p *Poller) Poll(ctx context.Context) (next time.Time) {
 			continue
 		}
 		g.Go(func() error {
-			p.read(ctx, src)
+			failed := p.read(ctx, src)
+			p.mu.Lock()
+			if failed {
+				p.notBefore[src.URL] = p.r.cfg.Now().Add(p.r.cfg.RetryMin)
+			} else {
+				delete(p.notBefore, src.URL)
+			}
+			p.mu.Unlock()
 			if st, err := p.r.State(ctx, src.URL); err == nil {
 				sooner(p.due(st))
 			}
@@ -161,24 +175,32 @@ func (p *Poller) Poll(ctx context.Context) (next time.Time) {
 	return next
 }
 
-// due is when a feed is next read.
+// due is when a feed is next read: as its state says, and not before
+// RetryMin after a failed read.
 func (p *Poller) due(st store.FeedState) time.Time {
+	var due time.Time
 	switch {
 	case st.Failures > 0:
-		return st.NextTry
-	case st.Checked.IsZero():
-		return time.Time{}
+		due = st.NextTry
+	case !st.Checked.IsZero():
+		due = st.Checked.Add(p.c.Interval)
 	}
-	return st.Checked.Add(p.c.Interval)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if nb := p.notBefore[st.URL]; nb.After(due) {
+		return nb
+	}
+	return due
 }
 
-// read reads one feed and logs what happened.
-func (p *Poller) read(ctx context.Context, src Source) {
-	log := p.log.With("feed", src.URL)
+// read reads one feed, logs what happened, and reports whether the read
+// failed (not when ctx ended).
+func (p *Poller) read(ctx context.Context, src Source) (failed bool) {
+	log := p.log.With("feed", redact(src.URL))
 	res, err := p.r.Read(ctx, src.URL, p.channels(ctx, src.Channels))
 	if err != nil {
 		if ctx.Err() != nil {
-			return
+			return false
 		}
 		level := slog.LevelWarn
 		st, serr := p.r.State(ctx, src.URL)
@@ -186,7 +208,7 @@ func (p *Poller) read(ctx context.Context, src Source) {
 			level = slog.LevelError
 		}
 		log.Log(ctx, level, "feed read failed; will retry", "err", err, "failures", st.Failures, "retry_at", st.NextTry)
-		return
+		return true
 	}
 	for _, f := range res.Failures {
 		log.Warn("feed entry not stored; will retry on the next read", "entry", f.Source, "reason", f.Reason)
@@ -198,27 +220,35 @@ func (p *Poller) read(ctx context.Context, src Source) {
 	log.Log(ctx, level, "feed read", "not_modified", res.NotModified, "entries", res.Entries,
 		"added", res.Added, "updated", res.Updated, "unchanged", res.Unchanged, "duplicate", res.Duplicate,
 		"failed", res.Failed, "text_from_feed", res.FromFeed)
+	return false
 }
 
 // channels returns a feed's channels and the servers' feed channels. A
 // failing lookup of the servers' is logged and leaves them out.
 func (p *Poller) channels(ctx context.Context, feed []string) []string {
-	if p.c.ServerChannels == nil {
-		return feed
-	}
-	byServer, err := p.c.ServerChannels(ctx)
+	servers, err := p.serverChannels(ctx)
 	if err != nil {
 		p.log.Error("read the servers' feed channels", "err", err)
-		return feed
 	}
 	out := append([]string(nil), feed...)
-	for _, ch := range byServer {
+	for _, ch := range servers {
 		if !slices.Contains(out, ch) {
 			out = append(out, ch)
 		}
 	}
-	slices.Sort(out[len(feed):]) // map order is random
 	return out
+}
+
+// serverChannels returns the servers' feed channels, sorted.
+func (p *Poller) serverChannels(ctx context.Context) ([]string, error) {
+	if p.c.ServerChannels == nil {
+		return nil, nil
+	}
+	byServer, err := p.c.ServerChannels(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Sorted(maps.Values(byServer)), nil // map order is random
 }
 
 // abandon marks the posts a previous run left sending as unsure.
@@ -246,19 +276,29 @@ func (p *Poller) send(ctx context.Context) {
 	}
 	channels := map[string]bool{}
 	for _, src := range p.c.Sources {
-		for _, ch := range p.channels(ctx, src.Channels) {
+		for _, ch := range src.Channels {
 			channels[ch] = true
 		}
+	}
+	servers, err := p.serverChannels(ctx)
+	known := err == nil // every channel still posted to
+	if !known {
+		p.log.Error("read the servers' feed channels; no queued post is dropped this round", "err", err)
+	}
+	for _, ch := range servers {
+		channels[ch] = true
 	}
 	for _, po := range posts {
 		if ctx.Err() != nil {
 			return
 		}
-		if !channels[po.Channel] {
+		switch {
+		case channels[po.Channel]:
+			p.post(ctx, po)
+		case known:
 			p.drop(ctx, po)
-			continue
 		}
-		p.post(ctx, po)
+		// Else it may be for a server's channel: it waits for the next round.
 	}
 }
 
@@ -290,8 +330,13 @@ func (p *Poller) post(ctx context.Context, po store.Post) {
 	// The outcome is recorded even when ctx ends meanwhile (shutdown).
 	rec := context.WithoutCancel(ctx)
 	end := func(state store.PostState, note string) {
-		if err := p.st.EndPost(rec, po.Channel, po.StoryID, state, note); err != nil {
-			log.Error("record post", "state", state, "err", err)
+		err := p.st.EndPost(rec, po.Channel, po.StoryID, state, note)
+		switch {
+		case errors.Is(err, store.ErrPostNotSending):
+			log.Error("post outcome not recorded: the post was no longer sending (another poller may have marked it unsure)",
+				"state", state, "note", note, "err", err)
+		case err != nil:
+			log.Error("record post", "state", state, "note", note, "err", err)
 		}
 	}
 	s, err := p.st.Get(ctx, po.StoryID)

@@ -1,6 +1,7 @@
 package feed
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 	"github.com/storybot/storybot/internal/shared"
 	"github.com/storybot/storybot/prompts"
 	"github.com/storybot/storybot/store"
+	"github.com/storybot/storybot/store/postgres"
 	"github.com/storybot/storybot/store/sqlite"
 	"github.com/storybot/storybot/summarize"
 )
@@ -26,6 +29,8 @@ var _ Poster = (*bot.Bot)(nil)
 var (
 	_ Store     = (*sqlite.DB)(nil)
 	_ PollStore = (*sqlite.DB)(nil)
+	_ Store     = (*postgres.DB)(nil)
+	_ PollStore = (*postgres.DB)(nil)
 )
 
 // TestBackoff: a failing feed is read again after 1, 2, 4… minutes (or
@@ -181,7 +186,7 @@ func TestPostRetries(t *testing.T) {
 // mid-send is not sent again.
 func TestInterruptedPostNotResent(t *testing.T) {
 	ctx := context.Background()
-	db, _ := testDB(t)
+	db, path := testDB(t)
 	res, err := db.Put(ctx, []article.Article{{Title: "T", Body: "B.", Published: t0}})
 	if err != nil {
 		t.Fatal(err)
@@ -199,8 +204,8 @@ func TestInterruptedPostNotResent(t *testing.T) {
 	if len(fp.posts) != 0 {
 		t.Errorf("got posts %v, want none", fp.posts)
 	}
-	if ps, _ := db.PendingPosts(ctx, 10); len(ps) != 0 {
-		t.Errorf("got pending %v, want none", ps)
+	if got := postState(t, path, "c1", id); got != store.PostUnsure {
+		t.Errorf("got state %q, want %q", got, store.PostUnsure)
 	}
 }
 
@@ -398,5 +403,87 @@ func TestServerFeedChannel(t *testing.T) {
 	id, _ := db.StoryIDByURL(ctx, n.url("/new"))
 	if want := []string{"c1/" + id, "s1/" + id}; fmt.Sprint(fp.posts) != fmt.Sprint(want) {
 		t.Errorf("got posts %v, want %v", fp.posts, want)
+	}
+}
+
+// stateless is a store that cannot record a feed's state.
+type stateless struct{ *sqlite.DB }
+
+func (stateless) PutFeedState(context.Context, store.FeedState) error {
+	return errors.New("disk I/O error")
+}
+
+// A feed whose failure cannot be recorded is still not read again before
+// RetryMin.
+func TestUnrecordedFailureWaits(t *testing.T) {
+	ctx := context.Background()
+	s := newSite(t) // the feed is missing
+	db, _ := testDB(t)
+	c := newClock()
+	p := NewPoller(New(testConfig(c), stateless{db}), db, PollConfig{Sources: []Source{{URL: s.url("/feed.xml")}}})
+	if next := p.Poll(ctx); next.Sub(c.Now()) != DefaultRetryMin {
+		t.Errorf("got the next round in %v, want %v", next.Sub(c.Now()), DefaultRetryMin)
+	}
+	c.Add(DefaultRetryMin / 2)
+	p.Poll(ctx)
+	if got := s.count("/feed.xml"); got != 1 {
+		t.Errorf("got %d reads before RetryMin, want 1", got)
+	}
+	c.Add(DefaultRetryMin / 2)
+	p.Poll(ctx)
+	if got := s.count("/feed.xml"); got != 2 {
+		t.Errorf("got %d reads after RetryMin, want 2", got)
+	}
+}
+
+// A failing lookup of the servers' feed channels drops no queued post:
+// the post waits for the next round.
+func TestServerChannelsLookupFails(t *testing.T) {
+	ctx := context.Background()
+	db, _ := testDB(t)
+	res, err := db.Put(ctx, []article.Article{{Title: "T", Body: "B.", Published: t0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res[0].ID
+	if err := db.PutFeedItems(ctx, "f", []store.FeedItem{{GUID: "g", StoryID: id}}, []string{"s1"}); err != nil {
+		t.Fatal(err)
+	}
+	const feedURL = "http://127.0.0.1:1/feed.xml"
+	// The feed was just read: these rounds only send.
+	if err := db.PutFeedState(ctx, store.FeedState{URL: feedURL, Checked: t0, OK: t0}); err != nil {
+		t.Fatal(err)
+	}
+	var calls atomic.Int32
+	servers := func(context.Context) (map[string]string, error) {
+		if calls.Add(1) == 1 {
+			return nil, errors.New("database is locked")
+		}
+		return map[string]string{"g1": "s1"}, nil
+	}
+	fp := &fakePoster{}
+	p := NewPoller(New(testConfig(newClock()), db), db, PollConfig{
+		Sources: []Source{{URL: feedURL, Channels: []string{"c1"}}}, Poster: fp, ServerChannels: servers})
+	p.Poll(ctx)
+	if ps, _ := db.PendingPosts(ctx, 10); len(fp.posts) != 0 || len(ps) != 1 {
+		t.Fatalf("after a failed lookup: got posts %v, pending %v; want none sent, the post still queued", fp.posts, ps)
+	}
+	p.Poll(ctx)
+	if want := []string{"s1/" + id}; fmt.Sprint(fp.posts) != fmt.Sprint(want) {
+		t.Errorf("got posts %v, want %v", fp.posts, want)
+	}
+}
+
+// A feed's secrets (user information, token=…) are not logged.
+func TestSecretsNotLogged(t *testing.T) {
+	s := newSite(t) // the feed is missing: its URL is logged with the failure
+	feedURL := strings.Replace(s.url("/feed.xml?token=s3cret"), "http://", "http://reader:s3cret@", 1)
+	db, _ := testDB(t)
+	var buf bytes.Buffer
+	cfg := testConfig(newClock())
+	cfg.Log = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	NewPoller(New(cfg, db), db, PollConfig{Sources: []Source{{URL: feedURL}}}).Poll(context.Background())
+	if log := buf.String(); strings.Contains(log, "s3cret") || !strings.Contains(log, "token=REDACTED") {
+		t.Errorf("got log\n%s\nwant the feed named with its secrets redacted", log)
 	}
 }

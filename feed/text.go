@@ -88,6 +88,13 @@ func paragraphs(s string) string {
 	return strings.Join(out, "\n")
 }
 
+// plain is s as valid UTF-8 (invalid bytes replaced by U+FFFD) without NUL
+// characters: text any store takes, from an error that may quote a
+// server's bytes.
+func plain(s string) string {
+	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
+}
+
 // oneLine is s with its white space collapsed to single spaces.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 

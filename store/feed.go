@@ -1,6 +1,14 @@
 package store
 
-import "time"
+import (
+	"errors"
+	"time"
+)
+
+// ErrPostNotSending is returned by EndPost when the post was not being
+// sent, so its outcome was not recorded: another poller marked it unsure,
+// or it had already ended.
+var ErrPostNotSending = errors.New("the post is not being sent")
 
 // FeedState is what storybot remembers about a feed between reads: what a
 // conditional GET needs, and the failures that set its backoff.

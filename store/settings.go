@@ -51,6 +51,31 @@ func Cap(n int64) Limit { return Limit{N: n, Set: true} }
 // Reached reports whether used has reached the limit.
 func (l Limit) Reached(used int64) bool { return l.Set && used >= l.N }
 
+// Whose budget is used up, as Budget.Spent reports it.
+const (
+	ServerBudget = "server" // the whole server's
+	UserBudget   = "user"   // the user's own
+)
+
+// Any reports whether b limits anything.
+func (b Budget) Any() bool {
+	return b.ServerCalls.Set || b.ServerTokens.Set || b.UserCalls.Set || b.UserTokens.Set
+}
+
+// Spent returns which of b's budgets a day's use has reached, the server's
+// before the user's: ServerBudget when server (the whole server's use)
+// has reached a server budget, else UserBudget when user (the user's use)
+// has reached a user budget, else "".
+func (b Budget) Spent(server, user Usage) string {
+	switch {
+	case b.ServerCalls.Reached(server.Calls), b.ServerTokens.Reached(server.Tokens):
+		return ServerBudget
+	case b.UserCalls.Reached(user.Calls), b.UserTokens.Reached(user.Tokens):
+		return UserBudget
+	}
+	return ""
+}
+
 // String is the limit's number, or "none".
 func (l Limit) String() string {
 	if !l.Set {
@@ -60,7 +85,9 @@ func (l Limit) String() string {
 }
 
 // Usage is the model's use on one day (UTC): calls that got an answer and
-// the tokens they cost.
+// the tokens they cost. A call is counted from when it is reserved, before
+// the model is asked (ReserveCall in the stores), and given back when no
+// answer came, so calls in flight count too.
 type Usage struct {
 	Day    string `json:"day"` // YYYY-MM-DD, UTC (see Day)
 	Calls  int64  `json:"calls"`

@@ -31,38 +31,40 @@ func (db *DB) FeedState(ctx context.Context, url string) (store.FeedState, error
 	s := store.FeedState{URL: url}
 	var checked, ok, next *time.Time
 	err := db.pool.QueryRow(ctx, `SELECT etag, last_modified, checked, ok, failures, next_try, last_error
-		FROM feeds WHERE url = $1`, url).Scan(&s.ETag, &s.LastModified, &checked, &ok, &s.Failures, &next, &s.LastError)
+		FROM feeds WHERE url = $1`, storable(url)).Scan(&s.ETag, &s.LastModified, &checked, &ok, &s.Failures, &next, &s.LastError)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return s, nil
 	}
 	if err != nil {
-		return s, fmt.Errorf("read feed state %s: %w", url, err)
+		return s, fmt.Errorf("read feed state: %w", err) // the caller names the feed: its URL may hold a secret
 	}
 	s.Checked, s.OK, s.NextTry = fromNull(checked), fromNull(ok), fromNull(next)
 	return s, nil
 }
 
-// PutFeedState stores s, replacing what was remembered about s.URL.
+// PutFeedState stores s, replacing what was remembered about s.URL. Its
+// text is stored as storable makes it (an error may quote a server's bytes).
 func (db *DB) PutFeedState(ctx context.Context, s store.FeedState) error {
 	_, err := db.pool.Exec(ctx, `INSERT INTO feeds (url, etag, last_modified, checked, ok, failures, next_try, last_error)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
 			checked = excluded.checked, ok = excluded.ok, failures = excluded.failures,
 			next_try = excluded.next_try, last_error = excluded.last_error`,
-		s.URL, s.ETag, s.LastModified, nullSeconds(s.Checked), nullSeconds(s.OK), s.Failures, nullSeconds(s.NextTry), s.LastError)
+		storable(s.URL), storable(s.ETag), storable(s.LastModified), nullSeconds(s.Checked), nullSeconds(s.OK), s.Failures,
+		nullSeconds(s.NextTry), storable(s.LastError))
 	if err != nil {
-		return fmt.Errorf("store feed state %s: %w", s.URL, err)
+		return fmt.Errorf("store feed state: %w", err)
 	}
 	return nil
 }
 
 // FeedItem returns the stored entry of feed with the given GUID, and
-// whether there is one.
+// whether there is one. The GUID is looked up as PutFeedItems stores it.
 func (db *DB) FeedItem(ctx context.Context, feed, guid string) (store.FeedItem, bool, error) {
 	it := store.FeedItem{GUID: guid}
 	var updated *time.Time
 	err := db.pool.QueryRow(ctx, `SELECT story_id, updated FROM feed_items WHERE feed = $1 AND guid = $2`,
-		feed, guid).Scan(&it.StoryID, &updated)
+		storable(feed), storable(guid)).Scan(&it.StoryID, &updated)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.FeedItem{}, false, nil
 	}
@@ -75,14 +77,15 @@ func (db *DB) FeedItem(ctx context.Context, feed, guid string) (store.FeedItem, 
 
 // PutFeedItems records items as stored entries of feed and, in the same
 // transaction, queues each item's story for posting to every channel (a
-// story already queued or posted to a channel is not queued again).
+// story already queued or posted to a channel is not queued again). The
+// feed and GUIDs are stored as storable makes them.
 func (db *DB) PutFeedItems(ctx context.Context, feed string, items []store.FeedItem, channels []string) error {
 	now := seconds(db.now())
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		for _, it := range items {
 			if _, err := tx.Exec(ctx, `INSERT INTO feed_items (feed, guid, story_id, updated, seen) VALUES ($1, $2, $3, $4, $5)
 				ON CONFLICT (feed, guid) DO UPDATE SET story_id = excluded.story_id, updated = excluded.updated`,
-				feed, it.GUID, it.StoryID, nullSeconds(it.Updated), now); err != nil {
+				storable(feed), storable(it.GUID), it.StoryID, nullSeconds(it.Updated), now); err != nil {
 				return fmt.Errorf("record feed entry: %w", err)
 			}
 			for _, ch := range channels {
@@ -145,13 +148,18 @@ func (db *DB) ClaimPost(ctx context.Context, channel, storyID string) (bool, err
 }
 
 // EndPost moves a post that is sending to state (sent, pending to try
-// again, or failed), with note: the message ID, or why it failed.
+// again, or failed), with note: the message ID, or why it failed. It
+// returns an error wrapping store.ErrPostNotSending when the post was not
+// sending.
 func (db *DB) EndPost(ctx context.Context, channel, storyID string, state store.PostState, note string) error {
-	_, err := db.pool.Exec(ctx, `UPDATE posts SET state = $1, note = $2, changed = $3
+	tag, err := db.pool.Exec(ctx, `UPDATE posts SET state = $1, note = $2, changed = $3
 		WHERE channel = $4 AND story_id = $5 AND state = $6`,
-		string(state), note, seconds(db.now()), channel, storyID, string(store.PostSending))
+		string(state), storable(note), seconds(db.now()), channel, storyID, string(store.PostSending))
 	if err != nil {
 		return fmt.Errorf("record post: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("record post %s in channel %s as %s: %w", storyID, channel, state, store.ErrPostNotSending)
 	}
 	return nil
 }

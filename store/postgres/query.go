@@ -89,8 +89,9 @@ func (db *DB) Titles(ctx context.Context, prefix string, limit int) ([]store.Tit
 	return ts, nil
 }
 
-// storable returns what the user typed as PostgreSQL can take it as text:
-// valid UTF-8 without NUL characters (no story holds either).
+// storable returns s (what the user typed, or what a feed or a server
+// sent) as PostgreSQL can take it as text: valid UTF-8 without NUL
+// characters (no story holds either).
 func storable(s string) string {
 	return strings.ReplaceAll(strings.ToValidUTF8(s, ""), "\x00", "")
 }

@@ -34,7 +34,7 @@ func (db *DB) FeedState(ctx context.Context, url string) (store.FeedState, error
 		return s, nil
 	}
 	if err != nil {
-		return s, fmt.Errorf("read feed state %s: %w", url, err)
+		return s, fmt.Errorf("read feed state: %w", err) // the caller names the feed: its URL may hold a secret
 	}
 	s.Checked, s.OK, s.NextTry = fromNullUnix(checked), fromNullUnix(ok), fromNullUnix(next)
 	return s, nil
@@ -49,7 +49,7 @@ func (db *DB) PutFeedState(ctx context.Context, s store.FeedState) error {
 			next_try = excluded.next_try, last_error = excluded.last_error`,
 		s.URL, s.ETag, s.LastModified, nullUnix(s.Checked), nullUnix(s.OK), s.Failures, nullUnix(s.NextTry), s.LastError)
 	if err != nil {
-		return fmt.Errorf("store feed state %s: %w", s.URL, err)
+		return fmt.Errorf("store feed state: %w", err)
 	}
 	return nil
 }
@@ -146,12 +146,21 @@ func (db *DB) ClaimPost(ctx context.Context, channel, storyID string) (bool, err
 }
 
 // EndPost moves a post that is sending to state (sent, pending to try
-// again, or failed), with note: the message ID, or why it failed.
+// again, or failed), with note: the message ID, or why it failed. It
+// returns an error wrapping store.ErrPostNotSending when the post was not
+// sending.
 func (db *DB) EndPost(ctx context.Context, channel, storyID string, state store.PostState, note string) error {
-	_, err := db.db.ExecContext(ctx, `UPDATE posts SET state = ?, note = ?, changed = ?
+	res, err := db.db.ExecContext(ctx, `UPDATE posts SET state = ?, note = ?, changed = ?
 		WHERE channel = ? AND story_id = ? AND state = ?`, state, note, unix(db.now()), channel, storyID, store.PostSending)
 	if err != nil {
 		return fmt.Errorf("record post: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("record post: %w", err)
+	}
+	if n == 0 {
+		return fmt.Errorf("record post %s in channel %s as %s: %w", storyID, channel, state, store.ErrPostNotSending)
 	}
 	return nil
 }

@@ -533,6 +533,15 @@ func testFeedState(t *testing.T, db Store) {
 	if got, err := db.FeedState(ctx, url); err != nil || got != want {
 		t.Errorf("after replace: got %+v, %v\nwant %+v", got, err, want)
 	}
+	// A server's bytes in an error (PostgreSQL refuses NUL and invalid
+	// UTF-8 in text): the failure is still recorded.
+	bad := store.FeedState{URL: url, Checked: Day, Failures: 1, NextTry: Day.Add(time.Minute), LastError: "the server answered 503 \x00\xff"}
+	if err := db.PutFeedState(ctx, bad); err != nil {
+		t.Errorf("error with NUL and invalid UTF-8: %v", err)
+	}
+	if got, err := db.FeedState(ctx, url); err != nil || got.Failures != 1 || !strings.HasPrefix(got.LastError, "the server answered 503") {
+		t.Errorf("error with NUL and invalid UTF-8: got %+v, %v; want the failure recorded", got, err)
+	}
 
 	a := Art("From a feed", "Body.", Day)
 	a.URL = "https://example.com/story"
@@ -564,6 +573,13 @@ func testFeedItemsAndPosts(t *testing.T, db Store) {
 	}
 	if _, ok, _ := db.FeedItem(ctx, "https://other.example/feed", "g1"); ok {
 		t.Errorf("another feed's entry: got one, want none")
+	}
+	// A GUID made of a feed's bytes: stored and found again.
+	odd := store.FeedItem{GUID: "title\x00\xff 2026", StoryID: "s9"}
+	if err := db.PutFeedItems(ctx, feed, []store.FeedItem{odd}, nil); err != nil {
+		t.Errorf("GUID with NUL and invalid UTF-8: %v", err)
+	} else if _, ok, err := db.FeedItem(ctx, feed, odd.GUID); !ok || err != nil {
+		t.Errorf("GUID with NUL and invalid UTF-8: got ok=%v, %v; want the entry", ok, err)
 	}
 	// The same story again is not queued twice; an updated entry is recorded.
 	items[0].Updated = Day.Add(time.Hour)
@@ -613,6 +629,13 @@ func testFeedItemsAndPosts(t *testing.T, db Store) {
 	claim("c1", "s2", true)
 	if err := db.EndPost(ctx, "c1", "s2", store.PostFailed, "gave up"); err != nil {
 		t.Fatal(err)
+	}
+	// A post that is not sending (here failed, or never queued) is not
+	// changed, and the caller is told: the outcome is not lost silently.
+	for _, p := range [][2]string{{"c1", "s2"}, {"c9", "s1"}} {
+		if err := db.EndPost(ctx, p[0], p[1], store.PostSent, "m456"); !errors.Is(err, store.ErrPostNotSending) {
+			t.Errorf("end post %s/%s, not sending: got %v, want ErrPostNotSending", p[0], p[1], err)
+		}
 	}
 
 	// c2/s1 is left sending, as by a process that stopped mid-send.

@@ -96,7 +96,14 @@ type Reply struct {
 	// Fallback says why the answer is extractive; nil when the model
 	// wrote it or when no story speaks to the question.
 	Fallback *summarize.Fallback
-	Usage    summarize.Usage
+	// Usage is the token count of the model call, as for
+	// summarize.Summary.Usage: zero when the server reports none.
+	Usage summarize.Usage
+	// ModelAnswered reports that this call asked the model and a
+	// completion came back (summarize.ModelAnswered), accepted or
+	// rejected: the call cost something, even when Usage is zero. False
+	// for a cached answer and when the model failed or was not asked.
+	ModelAnswered bool
 }
 
 // Answer answers question from r, the passages retrieved for it. The error is
@@ -140,7 +147,9 @@ func (s *Service) Answer(ctx context.Context, question string, r retrieve.Result
 		g = generated{fb: &summarize.Fallback{Code: summarize.FallbackTimeout, Reason: "the model did not answer in time"}}
 	}
 	if g.fb != nil {
-		return s.fallback(question, r, model, g.fb, g.usage, g.err), nil
+		rep := s.fallback(question, r, model, g.fb, g.usage, g.err)
+		rep.ModelAnswered = g.answered
+		return rep, nil
 	}
 	g.rep.Model = model
 	return g.rep, nil
@@ -177,10 +186,11 @@ func cacheKey(question string, r retrieve.Result, promptHash, model string) stri
 
 // generated is the outcome of one model call, shared by everyone waiting on it.
 type generated struct {
-	rep   Reply
-	fb    *summarize.Fallback
-	usage summarize.Usage
-	err   error // for the log
+	rep      Reply
+	fb       *summarize.Fallback
+	usage    summarize.Usage
+	answered bool  // a completion came back (summarize.ModelAnswered)
+	err      error // for the log
 }
 
 func (s *Service) generate(ctx context.Context, r retrieve.Result, p prompts.Prompt, key string) generated {
@@ -206,14 +216,14 @@ func (s *Service) generate(ctx context.Context, r retrieve.Result, p prompts.Pro
 	rep, err := s.cfg.Model.Complete(ctx, llm.Request{System: p.System, User: p.User})
 	usage := summarize.Usage{PromptTokens: rep.Usage.PromptTokens, CompletionTokens: rep.Usage.CompletionTokens}
 	if err != nil {
-		return generated{fb: summarize.FallbackFor(err), usage: usage, err: err}
+		return generated{fb: summarize.FallbackFor(err), usage: usage, answered: summarize.ModelAnswered(err), err: err}
 	}
 	text, answered, cited, fb, err := Check(rep.Text, r)
 	if fb != nil {
-		return generated{fb: fb, usage: usage, err: err}
+		return generated{fb: fb, usage: usage, answered: true, err: err}
 	}
 	if Leaks(text, p.System) {
-		return generated{fb: &summarize.Fallback{Code: FallbackPromptLeak, Reason: "the model's answer repeated its instructions"}, usage: usage}
+		return generated{fb: &summarize.Fallback{Code: FallbackPromptLeak, Reason: "the model's answer repeated its instructions"}, usage: usage, answered: true}
 	}
 	engine := rep.Model
 	if engine == "" {
@@ -224,7 +234,7 @@ func (s *Service) generate(ctx context.Context, r retrieve.Result, p prompts.Pro
 			s.log.Warn("answer cache write failed", "err", err)
 		}
 	}
-	return generated{rep: Reply{Text: text, Answered: answered, Cited: cited, Engine: engine, Usage: usage}}
+	return generated{rep: Reply{Text: text, Answered: answered, Cited: cited, Engine: engine, Usage: usage, ModelAnswered: true}}
 }
 
 // lookup reads the cache; a failing cache is logged and treated as a miss.

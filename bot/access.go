@@ -66,39 +66,56 @@ func memberRoles(i *discordgo.Interaction) []string {
 // *sqlite.DB and *postgres.DB satisfy it.
 type Settings interface {
 	commands.SettingsStore
-	// UsageOn returns what server guildID used on day (store.Day), in all
-	// and by userID.
-	UsageOn(ctx context.Context, guildID, userID, day string) (server, user store.Usage, err error)
-	// AddUsage adds to what userID used on server guildID on day.
+	// ReserveCall counts one model call for userID on server guildID on
+	// day (store.Day) unless what was used that day has reached one of b's
+	// budgets, which it then returns (store.ServerBudget or
+	// store.UserBudget) without counting anything. Reservations made at
+	// the same time never pass a call budget.
+	ReserveCall(ctx context.Context, guildID, userID, day string, b store.Budget) (spent string, err error)
+	// AddUsage adds to what userID used on server guildID on day; calls
+	// is -1 to give back a reserved call.
 	AddUsage(ctx context.Context, guildID, userID, day string, calls, tokens int64) error
 }
 
-// settingsTimeout bounds a settings or usage read made before a command is
-// acknowledged, and the usage write after it.
+// settingsTimeout bounds a settings read made before a command is
+// acknowledged.
 const settingsTimeout = time.Second
 
-// serverSettings returns the settings of i's server: the defaults in a DM,
-// without a Settings store, or when the store fails (logged; the command
-// is not held up by a failing store). They are read before the command is
-// acknowledged, so they are kept for settingsTTL: a burst of commands
-// reads them once.
-func (b *Bot) serverSettings(ctx context.Context, i *discordgo.Interaction, log *slog.Logger) store.Settings {
-	s := store.Settings{GuildID: i.GuildID}
+// usageTimeout bounds a usage write: a model call's reservation, made
+// after the command is acknowledged, and the record of what it cost.
+const usageTimeout = 10 * time.Second
+
+// serverSettings returns the settings of i's server, and whether they are
+// known. In a DM, and without a Settings store, they are the defaults.
+// They are read before the command is acknowledged, so they are kept for
+// settingsTTL: a burst of commands reads them once. When the store fails
+// or is slow the settings last read are used, however old (and kept for
+// another settingsTTL); when there are none, known is false and s is the
+// defaults: the caller must then keep the model out of the reply, since
+// the server may restrict it.
+func (b *Bot) serverSettings(ctx context.Context, i *discordgo.Interaction, log *slog.Logger) (s store.Settings, known bool) {
+	s = store.Settings{GuildID: i.GuildID}
 	if b.cfg.Settings == nil || i.GuildID == "" {
-		return s
+		return s, true
 	}
-	if got, ok := b.settings.get(i.GuildID); ok {
-		return got
+	last, fresh, ok := b.settings.get(i.GuildID, b.cfg.Now())
+	if fresh {
+		return last, true
 	}
 	ctx, cancel := context.WithTimeout(ctx, settingsTimeout)
 	defer cancel()
 	got, err := b.cfg.Settings.GuildSettings(ctx, i.GuildID)
-	if err != nil {
-		log.Error("read the server's settings; using the defaults", "guild", i.GuildID, "err", err)
-		return s
+	switch {
+	case err == nil:
+		b.settings.put(got, b.cfg.Now())
+		return got, true
+	case ok:
+		log.Warn("read the server's settings; using those read before", "guild", i.GuildID, "err", err)
+		b.settings.put(last, b.cfg.Now()) // try the store again after settingsTTL, not on every command
+		return last, true
 	}
-	b.settings.put(got)
-	return got
+	log.Error("read the server's settings; none read before, so no model for this reply", "guild", i.GuildID, "err", err)
+	return s, false
 }
 
 // settingsTTL is how long the bot keeps a server's settings: a change made
@@ -109,7 +126,8 @@ const settingsTTL = 10 * time.Second
 // maxCachedSettings bounds the servers whose settings are kept.
 const maxCachedSettings = 10_000
 
-// settingsCache keeps servers' settings for settingsTTL.
+// settingsCache keeps servers' settings: fresh for settingsTTL, and
+// after that for when the store fails.
 type settingsCache struct {
 	mu sync.Mutex
 	m  map[string]cachedSettings
@@ -120,23 +138,23 @@ type cachedSettings struct {
 	at time.Time
 }
 
-func (c *settingsCache) get(guild string) (store.Settings, bool) {
+// get returns guild's settings, whether they were put at most settingsTTL
+// before now, and whether there are any.
+func (c *settingsCache) get(guild string, now time.Time) (s store.Settings, fresh, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[guild]
-	if !ok || time.Since(e.at) > settingsTTL {
-		return store.Settings{}, false
-	}
-	return e.s, true
+	return e.s, ok && now.Sub(e.at) <= settingsTTL, ok
 }
 
-func (c *settingsCache) put(s store.Settings) {
+// put keeps s, as of now.
+func (c *settingsCache) put(s store.Settings, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil || len(c.m) >= maxCachedSettings {
 		c.m = map[string]cachedSettings{}
 	}
-	c.m[s.GuildID] = cachedSettings{s: s, at: time.Now()}
+	c.m[s.GuildID] = cachedSettings{s: s, at: now}
 }
 
 // channelRefusal returns what to tell a user in a channel where the
@@ -157,65 +175,98 @@ func channelRefusal(s store.Settings, i *discordgo.Interaction) string {
 	return fmt.Sprintf("storybot answers only in %s%s on this server. Please ask there.", strings.Join(refs, ", "), more)
 }
 
-// modelGate decides whether the model may write the reply to i, from the
-// server's model roles and daily budgets: nil when it may, else the
-// Fallback saying why not, and a note for the reply (the budget's reset,
-// as a Discord timestamp).
-func (b *Bot) modelGate(ctx context.Context, s store.Settings, i *discordgo.Interaction, log *slog.Logger) (fb *summarize.Fallback, note string) {
-	if b.cfg.Settings == nil || i.GuildID == "" {
-		return nil, ""
+// gate is what modelGate decided for one reply.
+type gate struct {
+	// offline, when set, keeps the model out of the reply and says why.
+	offline *summarize.Fallback
+	// note is for the reply: when a spent budget starts again.
+	note string
+	// day is the UTC day (store.Day) of the budget check: the reply's
+	// cost is counted on it, even when the reply ends the day after.
+	day string
+	// reserved reports that a model call was counted for the reply
+	// (ReserveCall), to give back when the model gave no answer.
+	reserved bool
+}
+
+// modelGate decides whether the model may write the reply to i, from
+// BOT_DM_MODEL in a DM, and else from the server's settings s (known: see
+// serverSettings), its model roles and its daily budgets. With a budget
+// it reserves the model call at once, so that commands at the same time
+// cannot pass a call budget; settle settles it once the reply is written.
+// When the settings or the budget cannot be read, the model is kept out.
+func (b *Bot) modelGate(ctx context.Context, s store.Settings, known bool, i *discordgo.Interaction, log *slog.Logger) gate {
+	now := b.cfg.Now()
+	g := gate{day: store.Day(now)}
+	switch {
+	case i.GuildID == "" && b.cfg.NoDMModel:
+		g.offline = &summarize.Fallback{Code: summarize.FallbackNoAccess, Reason: "this storybot does not use the model in direct messages"}
+		return g
+	case b.cfg.Settings == nil || i.GuildID == "":
+		return g
+	case !known:
+		g.offline = &summarize.Fallback{Code: summarize.FallbackError, Reason: "storybot could not read this server's settings; please try again in a minute"}
+		return g
 	}
 	if len(s.ModelRoles) > 0 && !slices.Contains(s.ModelRoles, i.GuildID) && // the @everyone role's ID is the server's
 		!slices.ContainsFunc(memberRoles(i), func(r string) bool { return slices.Contains(s.ModelRoles, r) }) {
-		return &summarize.Fallback{Code: summarize.FallbackNoAccess, Reason: "on this server the model's replies are for some roles only"}, ""
+		g.offline = &summarize.Fallback{Code: summarize.FallbackNoAccess, Reason: "on this server the model's replies are for some roles only"}
+		return g
 	}
-	bu := s.Budget
-	if !bu.ServerCalls.Set && !bu.ServerTokens.Set && !bu.UserCalls.Set && !bu.UserTokens.Set {
-		return nil, ""
+	if !s.Budget.Any() {
+		return g
 	}
-	now := b.cfg.Now()
-	ctx, cancel := context.WithTimeout(ctx, settingsTimeout)
+	b.acks.wait(ctx, maxAckWait) // a write: after the acknowledgements still to send (see priority.go)
+	ctx, cancel := context.WithTimeout(ctx, usageTimeout)
 	defer cancel()
-	server, user, err := b.cfg.Settings.UsageOn(ctx, i.GuildID, userID(i), store.Day(now))
+	spent, err := b.cfg.Settings.ReserveCall(ctx, i.GuildID, userID(i), g.day, s.Budget)
 	if err != nil {
-		log.Error("read the model usage; not enforcing the budget for this reply", "guild", i.GuildID, "err", err)
-		return nil, ""
+		log.Error("reserve a model call; no model for this reply", "guild", i.GuildID, "err", err)
+		g.offline = &summarize.Fallback{Code: summarize.FallbackError, Reason: "storybot could not check this server's daily model budget; please try again in a minute"}
+		return g
 	}
-	whose := ""
-	switch {
-	case bu.ServerCalls.Reached(server.Calls), bu.ServerTokens.Reached(server.Tokens):
+	if spent == "" {
+		g.reserved = true
+		return g
+	}
+	whose := "your"
+	if spent == store.ServerBudget {
 		whose = "this server's"
-	case bu.UserCalls.Reached(user.Calls), bu.UserTokens.Reached(user.Tokens):
-		whose = "your"
-	default:
-		return nil, ""
 	}
-	reason := whose + " daily model budget is used up (it starts again at midnight UTC)"
-	note = fmt.Sprintf("%s daily model budget is used up, so this reply was written without the model. It starts again <t:%d:R>.",
-		strings.ToUpper(whose[:1])+whose[1:], store.NextDay(now).Unix())
-	log.Info("model budget used up", "guild", i.GuildID, "whose", whose)
-	return &summarize.Fallback{Code: summarize.FallbackBudget, Reason: reason}, note
+	g.offline = &summarize.Fallback{Code: summarize.FallbackBudget, Reason: whose + " daily model budget is used up (it starts again at midnight UTC)"}
+	g.note = fmt.Sprintf("%s daily model budget is used up, so this reply was written without the model. It starts again <t:%d:R>.",
+		capitalize(whose), store.NextDay(now).Unix())
+	log.Info("model budget used up", "guild", i.GuildID, "whose", spent)
+	return g
 }
 
-// cost is what one reply cost: a model call and its tokens when the model
-// answered (whether its answer passed the checks or not); nothing for a
-// cached reply, an extractive one, or a call that failed.
-func cost(engine string, cached bool, fb *summarize.Fallback, u summarize.Usage) (calls, tokens int64) {
-	tokens = int64(u.PromptTokens + u.CompletionTokens)
-	if cached || (fb != nil || engine == summarize.Extractive) && tokens == 0 {
+// cost is what one reply cost: a model call and the tokens the server
+// reported when the model answered (whether its answer passed the checks
+// or not, and whether or not the server reported tokens); nothing for a
+// cached reply, an extractive one, or a call that failed before an answer.
+func cost(answered bool, u summarize.Usage) (calls, tokens int64) {
+	if !answered {
 		return 0, 0
 	}
-	return 1, tokens
+	return 1, int64(u.PromptTokens + u.CompletionTokens)
 }
 
-// record adds what a reply to i cost to its server's and user's use today.
-func (b *Bot) record(ctx context.Context, i *discordgo.Interaction, log *slog.Logger, calls, tokens int64) {
-	if b.cfg.Settings == nil || i.GuildID == "" || calls == 0 && tokens == 0 {
+// settle counts what the reply to i cost (cost) on its server's and user's
+// use of g.day: the call reserved for it is kept when the model answered
+// and given back when not, and the tokens are added.
+func (b *Bot) settle(ctx context.Context, i *discordgo.Interaction, log *slog.Logger, g gate, calls, tokens int64) {
+	if b.cfg.Settings == nil || i.GuildID == "" {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settingsTimeout)
+	if g.reserved {
+		calls-- // counted already
+	}
+	if calls == 0 && tokens == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), usageTimeout)
 	defer cancel()
-	if err := b.cfg.Settings.AddUsage(ctx, i.GuildID, userID(i), store.Day(b.cfg.Now()), calls, tokens); err != nil {
-		log.Error("record the model usage", "guild", i.GuildID, "calls", calls, "tokens", tokens, "err", err)
+	if err := b.cfg.Settings.AddUsage(ctx, i.GuildID, userID(i), g.day, calls, tokens); err != nil {
+		log.Error("record the model usage", "guild", i.GuildID, "day", g.day, "calls", calls, "tokens", tokens, "err", err)
 	}
 }

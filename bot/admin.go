@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
@@ -52,13 +53,21 @@ func adminDefinition() *discordgo.ApplicationCommand {
 							str(commands.SettingServerTokens, "Model tokens for the whole server"+budget),
 							str(commands.SettingUserCalls, "Model calls for each member"+budget),
 							str(commands.SettingUserTokens, "Model tokens for each member"+budget),
-							str(commands.SettingFeedChannel, "Channel for new stories from feeds (#mention or ID), or none"),
+							// A channel option: Discord offers only this server's text
+							// and announcement channels (feedChannelRefusal checks).
+							{Type: discordgo.ApplicationCommandOptionChannel, Name: commands.SettingFeedChannel, Description: "Channel for new stories from feeds",
+								ChannelTypes: []discordgo.ChannelType{discordgo.ChannelTypeGuildText, discordgo.ChannelTypeGuildNews}},
+							{Type: discordgo.ApplicationCommandOptionBoolean, Name: optionNoFeedChannel, Description: "True: post no new stories from feeds on this server"},
 						}},
 				}},
 			{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "usage", Description: "Model use on this server: today and the last 7 days"},
 		},
 	}
 }
+
+// optionNoFeedChannel is the /storybot settings set option that removes
+// the feed channel: feed_channel, a channel option, cannot say none.
+const optionNoFeedChannel = "no_feed_channel"
 
 // admin answers /storybot with a message only its user sees, and returns
 // the outcome.
@@ -92,13 +101,17 @@ func (b *Bot) admin(ctx context.Context, r Responder, i *discordgo.Interaction, 
 				"Change them with `/storybot settings set` (none removes a budget). Budgets count model calls and tokens per UTC day; cached replies cost nothing."
 		}
 	case "settings set":
+		if msg, outcome := b.feedChannelRefusal(ctx, i, opts, log); msg != "" {
+			b.ephemeral(r, i, log, "Nothing was changed. "+msg)
+			return outcome
+		}
 		var s store.Settings
 		if s, err = commands.SetSettings(ctx, st, i.GuildID, userID(i), opts, b.cfg.Now()); err == nil {
 			names := make([]string, len(opts))
 			for k, c := range opts {
 				names[k] = c.Name
 			}
-			b.settings.put(s)
+			b.settings.put(s, b.cfg.Now())
 			log.Info("server settings changed", "guild", i.GuildID, "settings", strings.Join(names, ","))
 			msg = "Saved. storybot's settings for this server are now:\n" + commands.DescribeSettings(s, commands.DiscordRefs)
 		}
@@ -141,11 +154,46 @@ func subcommand(d discordgo.ApplicationCommandInteractionData) (string, []comman
 	}
 	var changes []commands.Change
 	for _, o := range opts {
-		if s, ok := o.Value.(string); ok {
-			changes = append(changes, commands.Change{Name: o.Name, Value: s})
+		switch v := o.Value.(type) {
+		case string:
+			changes = append(changes, commands.Change{Name: o.Name, Value: v})
+		case bool:
+			if o.Name == optionNoFeedChannel && v {
+				changes = append(changes, commands.Change{Name: commands.SettingFeedChannel, Value: "none"})
+			}
 		}
 	}
 	return strings.Join(path, " "), changes
+}
+
+// feedChannelRefusal checks a feed channel set from Discord: storybot
+// posts there, so it must be a channel of i's server. Discord offers only
+// the server's own channels for the option, but the bot does not take the
+// interaction's word for it: it asks Discord for the channel (GET
+// /channels/{id}). It returns what to tell the admin when the channel is
+// refused or cannot be checked, and the outcome; else "". The terminal's
+// "storybot settings set" is the operator's own and is not checked.
+func (b *Bot) feedChannelRefusal(ctx context.Context, i *discordgo.Interaction, changes []commands.Change, log *slog.Logger) (msg, outcome string) {
+	for _, c := range changes {
+		var s store.Settings
+		if c.Name != commands.SettingFeedChannel || commands.ApplySetting(&s, c.Name, c.Value) != nil || s.FeedChannel == "" {
+			continue // none needs no check; SetSettings words a wrong value
+		}
+		ch, err := b.session.Channel(s.FeedChannel, discordgo.WithContext(ctx))
+		var re *discordgo.RESTError
+		switch {
+		case errors.As(err, &re) && re.Response != nil && (re.Response.StatusCode == http.StatusNotFound || re.Response.StatusCode == http.StatusForbidden):
+			log.Info("refused a feed channel storybot cannot see", "guild", i.GuildID, "channel", s.FeedChannel)
+			return "storybot cannot see that feed channel. Pick one of this server's text or announcement channels that storybot can read.", OutcomeRefused
+		case err != nil:
+			log.Error("look up the feed channel", "guild", i.GuildID, "channel", s.FeedChannel, "err", err)
+			return "storybot could not check that feed channel with Discord. Please try again in a minute.", OutcomeDiscord
+		case ch.GuildID != i.GuildID:
+			log.Warn("refused a feed channel of another server", "guild", i.GuildID, "channel", s.FeedChannel, "channel_guild", ch.GuildID)
+			return "That feed channel is not on this server. Pick one of this server's text or announcement channels.", OutcomeRefused
+		}
+	}
+	return "", ""
 }
 
 func capitalize(s string) string {

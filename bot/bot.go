@@ -121,8 +121,9 @@ type Config struct {
 	// ShardID, and DMs when ShardID is 0. Only shard 0 registers the
 	// commands. ShardCount 0 means 1, no sharding.
 	ShardID, ShardCount int
-	// Now is the clock of the timestamp check and of the daily model
-	// budgets (UTC days); nil means time.Now.
+	// Now is the clock of the timestamp check, of the daily model budgets
+	// (UTC days) and of how long servers' settings are kept; nil means
+	// time.Now.
 	Now func() time.Time
 
 	// Settings keeps each server's settings (default style, channels,
@@ -132,6 +133,10 @@ type Config struct {
 	// Access are the operator's allow and deny lists, applied before any
 	// server's settings.
 	Access AccessLists
+	// NoDMModel keeps the model out of direct messages (BOT_DM_MODEL=off):
+	// /story and /ask still answer there, with the extractive engine. A DM
+	// has no server, so no server's model roles or budgets apply to it.
+	NoDMModel bool
 
 	// Log gets the bot's records (component=bot); nil means slog.Default().
 	Log *slog.Logger

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -13,10 +14,14 @@ import (
 // Definitions returns the slash commands storybot registers.
 func Definitions() []*discordgo.ApplicationCommand {
 	min := 1
+	// /story and /ask answer in servers and in DMs with the bot, where no
+	// server's settings apply (see Config.NoDMModel).
+	serverOrDM := []discordgo.InteractionContextType{discordgo.InteractionContextGuild, discordgo.InteractionContextBotDM}
 	return []*discordgo.ApplicationCommand{
 		{
 			Name:        "story",
 			Description: "Summarize a stored news story (the newest when no query is given)",
+			Contexts:    &serverOrDM,
 			Options: []*discordgo.ApplicationCommandOption{
 				{Type: discordgo.ApplicationCommandOptionString, Name: "query", Description: "A title, a story ID or words to search for", Autocomplete: true, MaxLength: 200},
 				{Type: discordgo.ApplicationCommandOptionString, Name: "style", Description: "How long a summary", Choices: []*discordgo.ApplicationCommandOptionChoice{
@@ -27,6 +32,7 @@ func Definitions() []*discordgo.ApplicationCommand {
 		{
 			Name:        "ask",
 			Description: "Ask a question answered from the stored stories",
+			Contexts:    &serverOrDM,
 			Options: []*discordgo.ApplicationCommandOption{
 				{Type: discordgo.ApplicationCommandOptionString, Name: "question", Description: "Your question", Required: true, MinLength: &min, MaxLength: commands.MaxQuestion},
 				{Type: discordgo.ApplicationCommandOptionString, Name: "story", Description: "Answer from this story only (default: all stored stories)", Autocomplete: true, MaxLength: 200},
@@ -67,9 +73,14 @@ func (b *Bot) register(ctx context.Context, s *discordgo.Session, appID string) 
 }
 
 // sameCommands reports whether have and want define the same commands,
-// ignoring what Discord adds (IDs, versions, defaults it fills in).
+// ignoring what Discord adds (IDs, versions, defaults it fills in): a
+// command's contexts are compared when want sets them.
 func sameCommands(have, want []*discordgo.ApplicationCommand) bool {
-	return commandKey(have) == commandKey(want)
+	contexts := map[string]bool{}
+	for _, c := range want {
+		contexts[c.Name] = c.Contexts != nil
+	}
+	return commandKey(have, contexts) == commandKey(want, contexts)
 }
 
 // optionKey is the part of a command option that commandKey compares,
@@ -81,6 +92,7 @@ type optionKey struct {
 	Autocomplete bool
 	MinLength    int
 	MaxLength    int
+	ChannelTypes []int
 	Choices      []string
 	Options      []optionKey
 }
@@ -92,6 +104,10 @@ func optionKeys(os []*discordgo.ApplicationCommandOption) []optionKey {
 		if o.MinLength != nil {
 			ko.MinLength = *o.MinLength
 		}
+		for _, t := range o.ChannelTypes {
+			ko.ChannelTypes = append(ko.ChannelTypes, int(t))
+		}
+		slices.Sort(ko.ChannelTypes)
 		for _, ch := range o.Choices {
 			ko.Choices = append(ko.Choices, fmt.Sprint(ch.Name, "=", ch.Value))
 		}
@@ -100,10 +116,13 @@ func optionKeys(os []*discordgo.ApplicationCommandOption) []optionKey {
 	return out
 }
 
-func commandKey(cs []*discordgo.ApplicationCommand) string {
+// commandKey is what sameCommands compares of cs: the contexts of the
+// commands named in contexts with true.
+func commandKey(cs []*discordgo.ApplicationCommand, contexts map[string]bool) string {
 	type cmd struct {
 		Name, Desc  string
 		Permissions string // default_member_permissions; "" for none
+		Contexts    []int  // nil for none, or when not compared
 		Options     []optionKey
 	}
 	byName := map[string]cmd{}
@@ -111,6 +130,13 @@ func commandKey(cs []*discordgo.ApplicationCommand) string {
 		k := cmd{Name: c.Name, Desc: c.Description, Options: optionKeys(c.Options)}
 		if c.DefaultMemberPermissions != nil {
 			k.Permissions = fmt.Sprint(*c.DefaultMemberPermissions)
+		}
+		if contexts[c.Name] && c.Contexts != nil {
+			k.Contexts = []int{}
+			for _, x := range *c.Contexts {
+				k.Contexts = append(k.Contexts, int(x))
+			}
+			slices.Sort(k.Contexts)
 		}
 		byName[c.Name] = k
 	}

@@ -115,8 +115,13 @@ func (b *Bot) autocomplete(ctx context.Context, r Responder, i *discordgo.Intera
 	choices := []*discordgo.ApplicationCommandOptionChoice{}
 	var ts []store.Title
 	var err error
-	if b.cfg.Access.refusal(i) == "" { // a refused user gets no choices
-		ts, err = b.stories.Titles(ctx, strings.TrimSpace(prefix), maxChoices)
+	// A refused user gets no choices, nor does a channel where the
+	// server keeps storybot quiet (its settings are usually kept: see
+	// serverSettings), nor any when they are unknown.
+	if b.cfg.Access.refusal(i) == "" {
+		if s, known := b.serverSettings(ctx, i, log); known && channelRefusal(s, i) == "" {
+			ts, err = b.stories.Titles(ctx, strings.TrimSpace(prefix), maxChoices)
+		}
 	}
 	if err != nil {
 		log.Error("autocomplete lookup", "err", err)
@@ -157,7 +162,7 @@ func (b *Bot) command(ctx context.Context, r Responder, i *discordgo.Interaction
 	if data.Name == "storybot" {
 		return b.admin(ctx, r, i, log)
 	}
-	settings := b.serverSettings(ctx, i, log)
+	settings, known := b.serverSettings(ctx, i, log)
 	if msg := channelRefusal(settings, i); msg != "" {
 		log.Info("refused: not an allowed channel", "command", data.Name, "guild", i.GuildID, "channel", i.ChannelID)
 		b.ephemeral(r, i, log, msg)
@@ -171,7 +176,7 @@ func (b *Bot) command(ctx context.Context, r Responder, i *discordgo.Interaction
 		return OutcomeDiscord
 	}
 	opts, _ := options(data)
-	offline, note := b.modelGate(ctx, settings, i, log)
+	g := b.modelGate(ctx, settings, known, i, log)
 	var (
 		e             *discordgo.MessageEmbed
 		calls, tokens int64
@@ -190,23 +195,21 @@ func (b *Bot) command(ctx context.Context, r Responder, i *discordgo.Interaction
 		}
 		var rep commands.StoryReply
 		d := startDrafter(r, i, log, b.cfg.DraftEvery)
-		rep, err = commands.Story(ctx, commands.Deps{Stories: b.lookups, Summarizer: b.sum, Draft: d.draft, Offline: offline}, opts["query"], style, false)
+		rep, err = commands.Story(ctx, commands.Deps{Stories: b.lookups, Summarizer: b.sum, Draft: d.draft, Offline: g.offline}, opts["query"], style, false)
 		d.stop()
 		if err == nil {
 			e = storyEmbed(rep)
-			su := rep.Summary
-			calls, tokens = cost(su.Engine, su.Cached, su.Fallback, su.Usage)
+			calls, tokens = cost(rep.Summary.ModelAnswered, rep.Summary.Usage)
 		}
 	case "ask":
 		var rep commands.AskReply
-		rep, err = commands.Ask(ctx, commands.AskDeps{Stories: b.lookups, Index: b.lookups, Answerer: b.cfg.Answerer, Offline: offline}, opts["question"], opts["story"])
+		rep, err = commands.Ask(ctx, commands.AskDeps{Stories: b.lookups, Index: b.lookups, Answerer: b.cfg.Answerer, Offline: g.offline}, opts["question"], opts["story"])
 		if err == nil {
 			e = askEmbed(rep)
-			a := rep.Answer
-			calls, tokens = cost(a.Engine, a.Cached, a.Fallback, a.Usage)
+			calls, tokens = cost(rep.Answer.ModelAnswered, rep.Answer.Usage)
 		}
 	}
-	b.record(ctx, i, log, calls, tokens)
+	b.settle(ctx, i, log, g, calls, tokens)
 	if err != nil {
 		b.fail(ctx, r, i, log, data.Name, err)
 		return failOutcome(err)
@@ -215,8 +218,8 @@ func (b *Bot) command(ctx context.Context, r Responder, i *discordgo.Interaction
 	defer cancel()
 	embeds := []*discordgo.MessageEmbed{e}
 	edit := &discordgo.WebhookEdit{Embeds: &embeds, AllowedMentions: noMentions()}
-	if note != "" {
-		edit.Content = &note
+	if g.note != "" {
+		edit.Content = &g.note
 	}
 	if err := r.Edit(rctx, i, edit); err != nil {
 		log.Error("send the reply", "command", data.Name, "err", err)

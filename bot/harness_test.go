@@ -65,6 +65,8 @@ type setup struct {
 	extractiveAnswers bool
 	fake              *fakediscord.Server // reuse this fake (a restart)
 	db                *sqlite.DB
+	// noUsage makes the model server report no token usage, as some do.
+	noUsage bool
 }
 
 // start runs a bot against a fake Discord, a mock model and a real SQLite
@@ -106,7 +108,10 @@ func start(t testing.TB, s setup) *harness {
 	if s.timeout == 0 {
 		s.timeout = 2 * time.Second
 	}
-	mh := mock.NewServer(mock.Options{ChunkDelay: s.chunkDelay})
+	var mh http.Handler = mock.NewServer(mock.Options{ChunkDelay: s.chunkDelay})
+	if s.noUsage {
+		mh = withoutUsage(mh)
+	}
 	msrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.calls.Add(1)
 		mh.ServeHTTP(w, r)

@@ -271,7 +271,10 @@ func TestModelRoles(t *testing.T) {
 func TestBudgetResetsAtMidnightUTC(t *testing.T) {
 	db := openDB(t, filepath.Join(t.TempDir(), "s.db"))
 	putSettings(t, db, store.Settings{Budget: store.Budget{UserCalls: store.Cap(1)}})
-	late := time.Date(2026, 11, 2, 23, 59, 30, 0, time.UTC)
+	// The clock is in a zone whose date near midnight UTC is the next
+	// day's: the days are UTC days all the same.
+	east := time.FixedZone("UTC+5", 5*60*60)
+	late := time.Date(2026, 11, 3, 4, 59, 30, 0, east) // 23:59:30 UTC
 	midnight := time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)
 	clk := newClock(late)
 	h := withSettings(t, db, clk, nil)
@@ -295,7 +298,7 @@ func TestBudgetResetsAtMidnightUTC(t *testing.T) {
 		t.Errorf("another user: got footer %q, want the model's", footer(m))
 	}
 
-	clk.set(midnight.Add(time.Second))
+	clk.set(midnight.Add(time.Second).In(east))
 	_, m = storyReply(t, h, command("story", user(1), "query", "riverside homes"))
 	if !strings.HasPrefix(footer(m), "Summarized by mock") || m.Content != "" {
 		t.Errorf("after midnight UTC: got footer %q content %q, want the model's summary and no note", footer(m), m.Content)

@@ -16,7 +16,10 @@ import (
 // *postgres.DB satisfy it.
 type SettingsStore interface {
 	GuildSettings(ctx context.Context, guildID string) (store.Settings, error)
-	PutGuildSettings(ctx context.Context, s store.Settings) error
+	// UpdateGuildSettings changes a server's settings with apply in one
+	// transaction (changes made at the same time are all kept) and
+	// returns them; an error from apply stores nothing and is returned.
+	UpdateGuildSettings(ctx context.Context, guildID string, apply func(*store.Settings) error) (store.Settings, error)
 	GuildUsage(ctx context.Context, guildID, from, to string) ([]store.Usage, error)
 	TopUsers(ctx context.Context, guildID, day string, limit int) ([]store.UserUsage, error)
 }
@@ -185,26 +188,29 @@ func contains(xs []string, x string) bool {
 
 // SetSettings applies changes, in order, to the settings of server guildID
 // and stores them, with by (a user ID, or "terminal") as who changed them.
-// When any change is invalid nothing is stored and the error is its
-// *SettingError.
+// Only the settings named change: two admins changing different settings
+// at the same time both keep theirs (the store applies them in a
+// transaction). When any change is invalid nothing is stored and the error
+// is its *SettingError.
 func SetSettings(ctx context.Context, st SettingsStore, guildID, by string, changes []Change, now time.Time) (store.Settings, error) {
 	if len(changes) == 0 {
 		return store.Settings{}, &SettingError{Want: "nothing to change: give at least one setting (" + strings.Join(SettingNames, ", ") + ")"}
 	}
-	s, err := st.GuildSettings(ctx, guildID)
-	if err != nil {
-		return store.Settings{}, err
-	}
+	var check store.Settings // each value is checked before the store is touched
 	for _, c := range changes {
-		if err := ApplySetting(&s, c.Name, c.Value); err != nil {
+		if err := ApplySetting(&check, c.Name, c.Value); err != nil {
 			return store.Settings{}, err
 		}
 	}
-	s.Updated, s.UpdatedBy = now, by
-	if err := st.PutGuildSettings(ctx, s); err != nil {
-		return store.Settings{}, err
-	}
-	return s, nil
+	return st.UpdateGuildSettings(ctx, guildID, func(s *store.Settings) error {
+		for _, c := range changes {
+			if err := ApplySetting(s, c.Name, c.Value); err != nil {
+				return err
+			}
+		}
+		s.Updated, s.UpdatedBy = now, by
+		return nil
+	})
 }
 
 // Refs writes IDs in a reply: as mentions on Discord (which ping no one,

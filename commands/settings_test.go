@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -91,6 +93,68 @@ func TestSetSettingsAllOrNothing(t *testing.T) {
 	}
 	if _, err := commands.ParseGuildID("my server"); err == nil {
 		t.Error("got no error for a server ID that is not one")
+	}
+}
+
+// racingStore holds each settings read until a second one has been made
+// (or a while has passed), as happens when two admins change settings at
+// the same moment: a SetSettings that read, changed and wrote back the
+// settings would then lose one of the two changes.
+type racingStore struct {
+	*sqlite.DB
+	mu    sync.Mutex
+	reads int
+	both  chan struct{}
+}
+
+func (r *racingStore) GuildSettings(ctx context.Context, guildID string) (store.Settings, error) {
+	s, err := r.DB.GuildSettings(ctx, guildID)
+	r.mu.Lock()
+	if r.reads++; r.reads == 2 {
+		close(r.both)
+	}
+	r.mu.Unlock()
+	select {
+	case <-r.both:
+	case <-time.After(2 * time.Second):
+	}
+	return s, err
+}
+
+// Two admins changing different settings at once both keep their change.
+func TestSetSettingsConcurrent(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	const g = "600000000000000001"
+	now := time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC)
+	if _, err := commands.SetSettings(ctx, db, g, "terminal", []commands.Change{{"feed_channel", "300000000000000009"}}, now); err != nil {
+		t.Fatal(err)
+	}
+	st := &racingStore{DB: db, both: make(chan struct{})}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for k, c := range []commands.Change{{"style", "brief"}, {"user_calls", "3"}} {
+		wg.Go(func() {
+			_, errs[k] = commands.SetSettings(ctx, st, g, "40000000000000000"+strconv.Itoa(k+1), []commands.Change{c}, now)
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := db.GuildSettings(ctx, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Style != "brief" || got.Budget.UserCalls != store.Cap(3) || got.FeedChannel != "300000000000000009" {
+		t.Errorf("after two changes at once: got style %q, user_calls %v, feed_channel %q; want brief, 3 and the feed channel kept",
+			got.Style, got.Budget.UserCalls, got.FeedChannel)
 	}
 }
 

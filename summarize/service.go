@@ -188,8 +188,15 @@ type Summary struct {
 	Fallback *Fallback
 	// Usage is the token count of the model call that wrote Text (for a
 	// cached summary, the call that wrote it then), or of the call whose
-	// answer was rejected; zero when no call was made.
+	// answer was rejected; zero when no call was made, and when the server
+	// reports no usage.
 	Usage Usage
+	// ModelAnswered reports that this call asked the model and a
+	// completion came back (see ModelAnswered), whether it was accepted
+	// or rejected: the call cost something, even when Usage is zero.
+	// False for a cached summary and when the model failed or was not
+	// asked.
+	ModelAnswered bool
 }
 
 // Usage is a model call's token count, as the server reported it.
@@ -326,7 +333,9 @@ func (s *Service) summarize(ctx context.Context, in Input, style Style, o Option
 		r = result{fb: &Fallback{Code: FallbackTimeout, Reason: "the model did not answer in time"}, err: ctx.Err()}
 	}
 	if r.fb != nil {
-		return s.fallback(in, style, model, r.fb, r.usage, r.err, r.findings...), checked, nil
+		sum := s.fallback(in, style, model, r.fb, r.usage, r.err, r.findings...)
+		sum.ModelAnswered = r.answered
+		return sum, checked, nil
 	}
 	r.sum.Style, r.sum.Model = style, model
 	return r.sum, checked, nil
@@ -346,6 +355,7 @@ type result struct {
 	sum      Summary   // when accepted
 	fb       *Fallback // when not
 	usage    Usage
+	answered bool      // a completion came back (ModelAnswered)
 	err      error     // for the log
 	findings []Finding // for the log, when unfaithful
 }
@@ -394,17 +404,17 @@ func (s *Service) generate(ctx context.Context, in Input, style Style, p prompts
 	}
 	usage := Usage{PromptTokens: rep.Usage.PromptTokens, CompletionTokens: rep.Usage.CompletionTokens}
 	if err != nil {
-		return result{fb: FallbackFor(err), usage: usage, err: err}
+		return result{fb: FallbackFor(err), usage: usage, answered: ModelAnswered(err), err: err}
 	}
 	text, fb, findings := Check(rep.Text, in.Title+"\n"+in.Body, style)
 	if fb != nil {
-		return result{fb: fb, usage: usage, findings: findings}
+		return result{fb: fb, usage: usage, answered: true, findings: findings}
 	}
 	engine := rep.Model
 	if engine == "" {
 		engine = s.model.Model()
 	}
-	sum := Summary{Text: text, Engine: engine, Usage: usage}
+	sum := Summary{Text: text, Engine: engine, Usage: usage, ModelAnswered: true}
 	if s.cache != nil {
 		err := s.cache.PutSummary(ctx, key, store.Summary{Text: text, Model: engine, PromptTokens: usage.PromptTokens, CompletionTokens: usage.CompletionTokens})
 		if err != nil {
@@ -457,6 +467,20 @@ func Check(reply, source string, style Style) (string, *Fallback, []Finding) {
 		return "", &Fallback{Code: FallbackTooLong, Reason: fmt.Sprintf("the model's answer was far over the %d-word limit", style.Budget().MaxWords)}, nil
 	}
 	return text, nil, nil
+}
+
+// ModelAnswered reports whether a model call that returned err got a
+// completion back from the server, whatever it was worth: err is nil, or
+// says the reply was empty, cut short or malformed. Such a call is one
+// the server may charge for, whether or not it reported its token usage;
+// one that failed before any answer (a timeout, no connection, an error
+// status, the breaker or storybot's own cap) is not.
+func ModelAnswered(err error) bool {
+	if err == nil {
+		return true
+	}
+	var e *llm.Error
+	return errors.As(err, &e) && (e.Kind == llm.Empty || e.Kind == llm.Truncated || e.Kind == llm.Malformed)
 }
 
 // FallbackFor turns a model error into a Fallback saying why the model's

@@ -148,8 +148,8 @@ func TestSummarizeModelThenCache(t *testing.T) {
 	want := mock.Reply(p.System, p.User)
 
 	s := e.summarize(t, summarize.Options{})
-	if s.Text != want || s.Engine != "mock" || s.Model != "mock" || s.Cached || s.Fallback != nil || s.Style != summarize.Brief {
-		t.Errorf("first: got %+v, want the mock's summary %q, not cached", s, want)
+	if s.Text != want || s.Engine != "mock" || s.Model != "mock" || s.Cached || s.Fallback != nil || s.Style != summarize.Brief || !s.ModelAnswered {
+		t.Errorf("first: got %+v, want the mock's summary %q, not cached, the model answered", s, want)
 	}
 	if s.Usage.PromptTokens == 0 || s.Usage.CompletionTokens == 0 {
 		t.Errorf("first: got usage %+v, want tokens counted", s.Usage)
@@ -159,8 +159,8 @@ func TestSummarizeModelThenCache(t *testing.T) {
 	}
 
 	again := e.summarize(t, summarize.Options{})
-	if !again.Cached || again.Text != s.Text || again.Engine != "mock" || again.Usage != s.Usage {
-		t.Errorf("second: got %+v, want the same summary from the cache", again)
+	if !again.Cached || again.Text != s.Text || again.Engine != "mock" || again.Usage != s.Usage || again.ModelAnswered {
+		t.Errorf("second: got %+v, want the same summary from the cache, the model not asked", again)
 	}
 	if got := e.mock.calls.Load(); got != 1 {
 		t.Errorf("second: got %d model calls, want still 1", got)
@@ -193,6 +193,7 @@ func TestSummarizeFaults(t *testing.T) {
 		code     string
 		setting  string
 		twoCalls bool // whether a second request reaches the model (the breaker is still closed)
+		answered bool // whether a completion came back (Summary.ModelAnswered)
 	}{
 		{model: mock.FaultSlow + "5s", code: summarize.FallbackTimeout, twoCalls: true},
 		{model: mock.FaultHang, code: summarize.FallbackTimeout, twoCalls: true},
@@ -200,12 +201,12 @@ func TestSummarizeFaults(t *testing.T) {
 		{model: mock.FaultRateLimit, code: summarize.FallbackRateLimited},
 		{model: mock.FaultAuth, code: summarize.FallbackConfig, setting: "LLM_API_KEY", twoCalls: true},
 		{model: mock.FaultNoModel, code: summarize.FallbackConfig, setting: "LLM_MODEL", twoCalls: true},
-		{model: mock.FaultMalformed, code: summarize.FallbackMalformed, twoCalls: true},
-		{model: mock.FaultCutStream, code: summarize.FallbackMalformed, twoCalls: true},
+		{model: mock.FaultMalformed, code: summarize.FallbackMalformed, twoCalls: true, answered: true},
+		{model: mock.FaultCutStream, code: summarize.FallbackMalformed, twoCalls: true, answered: true},
 		{model: mock.FaultStreamError, code: summarize.FallbackServer, twoCalls: true},
-		{model: mock.FaultEmpty, code: summarize.FallbackEmpty, twoCalls: true},
-		{model: mock.FaultHallucinate, code: summarize.FallbackUnfaithful, twoCalls: true},
-		{model: "mock-max-tokens-5", cfg: func(c *llm.Config) { c.MaxTokens = 5 }, code: summarize.FallbackTruncated, twoCalls: true},
+		{model: mock.FaultEmpty, code: summarize.FallbackEmpty, twoCalls: true, answered: true},
+		{model: mock.FaultHallucinate, code: summarize.FallbackUnfaithful, twoCalls: true, answered: true},
+		{model: "mock-max-tokens-5", cfg: func(c *llm.Config) { c.MaxTokens = 5 }, code: summarize.FallbackTruncated, twoCalls: true, answered: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.model, func(t *testing.T) {
@@ -227,6 +228,9 @@ func TestSummarizeFaults(t *testing.T) {
 			}
 			if s.Text != extractive(story, summarize.Brief) || s.Engine != summarize.Extractive || s.Model != tt.model || s.Cached {
 				t.Errorf("got %+v, want the extractive summary, not cached", s)
+			}
+			if s.ModelAnswered != tt.answered {
+				t.Errorf("got ModelAnswered %v, want %v", s.ModelAnswered, tt.answered)
 			}
 			logs := e.logs.String()
 			for _, want := range []string{"level=WARN", "summary fell back to extractive", "story=" + story.ID, "reason=" + tt.code} {

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/storybot/storybot/bot"
 	"github.com/storybot/storybot/store"
 )
 
 // readAccessLists reads the operator's allow and deny lists (BOT_ALLOW_*,
-// BOT_DENY_*): user, role and server IDs separated by spaces or commas.
+// BOT_DENY_*): user, role and server IDs separated by spaces or commas;
+// and BOT_DM_MODEL, on (the default) or off: whether the model writes
+// replies in direct messages.
 func readAccessLists(get func(string) string, c *bot.Config) error {
 	a := &c.Access
 	for _, l := range []struct {
@@ -26,6 +30,13 @@ func readAccessLists(get func(string) string, c *bot.Config) error {
 			}
 			*l.to = append(*l.to, id)
 		}
+	}
+	switch v := strings.ToLower(get("BOT_DM_MODEL")); v {
+	case "", "on":
+	case "off":
+		c.NoDMModel = true
+	default:
+		return usagef("BOT_DM_MODEL: %q is not on or off", v)
 	}
 	return nil
 }

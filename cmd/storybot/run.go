@@ -40,7 +40,9 @@ DISCORD_APP_ID is required.
 Access (one operator): BOT_ALLOW_USERS, BOT_DENY_USERS, BOT_ALLOW_ROLES,
 BOT_DENY_ROLES, BOT_ALLOW_GUILDS and BOT_DENY_GUILDS, IDs separated by spaces
 or commas, apply before any server's settings (/storybot; see README,
-"Server owners"); a deny list wins.
+"Server owners"); a deny list wins. BOT_DM_MODEL (on or off, default on):
+whether the model writes /story and /ask replies in direct messages, where
+no server's model roles or budgets apply; off gives DMs extractive replies.
 
 Sharding (large bots): DISCORD_SHARD_ID and DISCORD_SHARD_COUNT, both or
 neither, 0 <= ID < COUNT; only shard 0 registers the commands.

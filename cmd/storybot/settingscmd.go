@@ -41,7 +41,8 @@ Settings (see README, "Server owners"):
   server_tokens=N | none           daily model tokens for the whole server
   user_calls=N | none              daily model calls for each member
   user_tokens=N | none             daily model tokens for each member
-  feed_channel=ID | none           the channel for new stories from feeds
+  feed_channel=ID | none           the channel for new stories from feeds (not checked with
+                                   Discord here: /storybot accepts only the server's own)
 
 Example: storybot settings set --guild 123456789012345678 style=brief user_calls=20 channels=234567890123456789`
 

@@ -95,3 +95,30 @@ func TestReadAccessLists(t *testing.T) {
 		t.Errorf("got %v, want BOT_ALLOW_ROLES named", err)
 	}
 }
+
+func TestReadDMModel(t *testing.T) {
+	for _, tt := range []struct {
+		value   string
+		want    bool // NoDMModel
+		wantErr string
+	}{
+		{"", false, ""},
+		{"on", false, ""},
+		{"OFF", true, ""},
+		{"no", false, `BOT_DM_MODEL: "no" is not on or off`},
+	} {
+		c, _, err := readBotConfig(func(k string) string {
+			return map[string]string{"DISCORD_TOKEN": "t", "BOT_DM_MODEL": tt.value}[k]
+		})
+		switch {
+		case tt.wantErr != "":
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("BOT_DM_MODEL=%s: got error %v, want %q", tt.value, err, tt.wantErr)
+			}
+		case err != nil:
+			t.Errorf("BOT_DM_MODEL=%s: %v", tt.value, err)
+		case c.NoDMModel != tt.want:
+			t.Errorf("BOT_DM_MODEL=%s: got NoDMModel %v, want %v", tt.value, c.NoDMModel, tt.want)
+		}
+	}
+}

@@ -1,7 +1,7 @@
 // Package fakediscord is a fake Discord for tests: an httptest server on
 // 127.0.0.1 that answers the REST calls storybot makes (GET /gateway, the
 // application commands, interaction callbacks, webhook edits and follow-ups,
-// and messages posted to channels)
+// messages posted to channels, and channel lookups)
 // and serves a websocket gateway (HELLO, IDENTIFY, READY, heartbeats, RESUME
 // and dispatched INTERACTION_CREATE events). Every body the bot sends is
 // validated against Discord's OpenAPI schemas and the docs-only limits; a
@@ -48,6 +48,7 @@ const (
 	KindDelete      = "delete"       // DELETE …/messages/@original
 	KindFollowup    = "followup"     // POST /webhooks/{app}/{token}
 	KindMessage     = "message"      // POST /channels/{channel}/messages
+	KindChannel     = "channel"      // GET /channels/{channel} (see AddChannel)
 	KindOther       = "other"        // anything else (answered 404)
 )
 
@@ -59,7 +60,7 @@ type Request struct {
 	Body          []byte
 	InteractionID string    // for callbacks, edits, deletes and follow-ups
 	Guild         string    // for command calls: the guild, empty for global
-	Channel       string    // for messages: the channel
+	Channel       string    // for messages and channel lookups: the channel
 	Received      time.Time // when the handler got the request, before validation
 	Status        int       // what the fake answered
 	Problems      []string  // schema and limit violations (answered 400)
@@ -90,6 +91,7 @@ type Server struct {
 	retry     float64
 	nextID    int64
 	tokens    map[string]string // interaction token → interaction ID
+	channels  map[string]string // channel ID → its guild's ID (AddChannel)
 	gw        gateway
 	dispatchT map[string]time.Time // interaction ID → when its INTERACTION_CREATE was written
 }
@@ -110,7 +112,7 @@ func Start(o Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opt: o, val: v, changed: make(chan struct{}), commands: map[string]json.RawMessage{},
-		limited: map[string]int{}, nextID: 200000000000000000, tokens: map[string]string{}, dispatchT: map[string]time.Time{}}
+		limited: map[string]int{}, nextID: 200000000000000000, tokens: map[string]string{}, channels: map[string]string{}, dispatchT: map[string]time.Time{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("fake discord: %w", err)
@@ -150,6 +152,15 @@ func (s *Server) RateLimit(kind string, n int, retryAfter float64) {
 	defer s.mu.Unlock()
 	s.limited[kind] += n
 	s.retry = retryAfter
+}
+
+// AddChannel adds a text channel of guild guildID, which GET
+// /channels/{id} then returns. Like Discord, the fake answers that call
+// with a 404 for a channel it does not know.
+func (s *Server) AddChannel(id, guildID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.channels[id] = guildID
 }
 
 // Requests returns every REST request received so far.
@@ -228,6 +239,8 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 		}
 	case r.Method == "POST" && len(parts) == 4 && parts[0] == "interactions" && parts[3] == "callback":
 		req.Kind, req.InteractionID, ptr = KindCallback, parts[1], ptrCallback
+	case len(parts) == 2 && parts[0] == "channels" && r.Method == "GET":
+		req.Kind, req.Channel = KindChannel, parts[1]
 	case len(parts) == 3 && parts[0] == "channels" && parts[2] == "messages" && r.Method == "POST":
 		req.Kind, req.Channel, ptr, message = KindMessage, parts[1], ptrCreateMessage, true
 	case len(parts) == 3 && parts[0] == "webhooks" && r.Method == "POST":
@@ -311,6 +324,16 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 		s.commands[req.Guild] = out
 		s.mu.Unlock()
 		s.answer(w, &req, 200, json.RawMessage(out))
+	case KindChannel:
+		s.mu.Lock()
+		guild, ok := s.channels[req.Channel]
+		s.mu.Unlock()
+		if !ok {
+			s.answer(w, &req, http.StatusNotFound, map[string]any{"code": 10003, "message": "Unknown Channel"})
+			return
+		}
+		s.answer(w, &req, 200, map[string]any{"id": req.Channel, "type": 0, "guild_id": guild, "name": "news",
+			"position": 0, "permission_overwrites": []any{}, "nsfw": false, "parent_id": nil, "topic": nil, "last_message_id": nil, "rate_limit_per_user": 0})
 	case KindCallback, KindDelete:
 		s.answer(w, &req, http.StatusNoContent, nil)
 	case KindEdit, KindFollowup, KindMessage:

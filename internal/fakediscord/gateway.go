@@ -254,8 +254,9 @@ type Interaction struct {
 type Option struct {
 	Name, Value string
 	Focused     bool // the option being typed, for autocomplete
-	// Type is 0 for a string option (sent as type 3), or
-	// OptionSubcommand or OptionSubcommandGroup, which hold Options.
+	// Type is 0 for a string option (sent as type 3), OptionBoolean
+	// (Value "true" or "false"), OptionChannel (Value the channel's ID),
+	// or OptionSubcommand or OptionSubcommandGroup, which hold Options.
 	Type    int
 	Options []Option
 }
@@ -264,6 +265,8 @@ type Option struct {
 const (
 	OptionSubcommand      = 1
 	OptionSubcommandGroup = 2
+	OptionBoolean         = 5
+	OptionChannel         = 7
 )
 
 // optionData is o as Discord sends it.
@@ -276,6 +279,12 @@ func optionData(o Option) map[string]any {
 		return map[string]any{"name": o.Name, "type": o.Type, "options": opts}
 	}
 	m := map[string]any{"name": o.Name, "type": 3, "value": o.Value}
+	switch o.Type {
+	case OptionBoolean:
+		m["type"], m["value"] = o.Type, o.Value == "true"
+	case OptionChannel:
+		m["type"] = o.Type
+	}
 	if o.Focused {
 		m["focused"] = true
 	}

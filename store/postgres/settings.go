@@ -6,18 +6,26 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/storybot/storybot/store"
 )
 
+// selectSettings reads one server's settings row (scanSettings).
+const selectSettings = `SELECT style, channels, model_roles, server_calls, server_tokens, user_calls, user_tokens,
+	feed_channel, updated, updated_by FROM guild_settings WHERE guild_id = $1`
+
 // GuildSettings returns the settings of the server guildID: the defaults
 // (store.Settings with only GuildID set) when it never changed them.
 func (db *DB) GuildSettings(ctx context.Context, guildID string) (store.Settings, error) {
+	return scanSettings(db.pool.QueryRow(ctx, selectSettings, guildID), guildID)
+}
+
+// scanSettings reads the row of selectSettings for server guildID.
+func scanSettings(row pgx.Row, guildID string) (store.Settings, error) {
 	s := store.Settings{GuildID: guildID}
 	var limits [4]*int64
-	err := db.pool.QueryRow(ctx, `SELECT style, channels, model_roles, server_calls, server_tokens, user_calls, user_tokens,
-		feed_channel, updated, updated_by FROM guild_settings WHERE guild_id = $1`, guildID).
-		Scan(&s.Style, &s.Channels, &s.ModelRoles, &limits[0], &limits[1], &limits[2], &limits[3], &s.FeedChannel, &s.Updated, &s.UpdatedBy)
+	err := row.Scan(&s.Style, &s.Channels, &s.ModelRoles, &limits[0], &limits[1], &limits[2], &limits[3], &s.FeedChannel, &s.Updated, &s.UpdatedBy)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return s, nil
 	}
@@ -40,9 +48,18 @@ func (db *DB) GuildSettings(ctx context.Context, guildID string) (store.Settings
 	return s, nil
 }
 
+// execer runs a statement: the pool, or a transaction.
+type execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
 // PutGuildSettings stores s as the settings of server s.GuildID, replacing
 // what was there. A zero s.Updated is stored as now.
 func (db *DB) PutGuildSettings(ctx context.Context, s store.Settings) error {
+	return db.putSettings(ctx, db.pool, s)
+}
+
+func (db *DB) putSettings(ctx context.Context, ex execer, s store.Settings) error {
 	if s.GuildID == "" {
 		return errors.New("store settings: no server ID")
 	}
@@ -50,7 +67,7 @@ func (db *DB) PutGuildSettings(ctx context.Context, s store.Settings) error {
 		s.Updated = db.now()
 	}
 	b := s.Budget
-	_, err := db.pool.Exec(ctx, `INSERT INTO guild_settings (guild_id, style, channels, model_roles,
+	_, err := ex.Exec(ctx, `INSERT INTO guild_settings (guild_id, style, channels, model_roles,
 			server_calls, server_tokens, user_calls, user_tokens, feed_channel, updated, updated_by)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT (guild_id) DO UPDATE SET style = excluded.style, channels = excluded.channels,
@@ -65,6 +82,43 @@ func (db *DB) PutGuildSettings(ctx context.Context, s store.Settings) error {
 		return fmt.Errorf("store settings of server %s: %w", s.GuildID, err)
 	}
 	return nil
+}
+
+// UpdateGuildSettings changes the settings of server guildID in one
+// transaction, so that changes made at the same time are all kept: apply
+// gets the stored settings (the defaults when none are stored) and
+// changes them, and what it leaves is stored and returned. When apply
+// returns an error nothing is stored and the error is returned as it is.
+// A zero Updated is stored as now.
+func (db *DB) UpdateGuildSettings(ctx context.Context, guildID string, apply func(*store.Settings) error) (store.Settings, error) {
+	var s store.Settings
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		// A row to lock: a server without one gets it now (rolled back
+		// with the rest when apply fails). Another transaction's new row
+		// is waited for, then locked.
+		tag, err := tx.Exec(ctx, `INSERT INTO guild_settings (guild_id, updated) VALUES ($1, $2) ON CONFLICT (guild_id) DO NOTHING`,
+			guildID, seconds(db.now()))
+		if err != nil {
+			return fmt.Errorf("change settings of server %s: %w", guildID, err)
+		}
+		if tag.RowsAffected() == 1 {
+			s = store.Settings{GuildID: guildID} // the defaults
+		} else if s, err = scanSettings(tx.QueryRow(ctx, selectSettings+` FOR UPDATE`, guildID), guildID); err != nil {
+			return err
+		}
+		if err := apply(&s); err != nil {
+			return err
+		}
+		s.GuildID = guildID
+		if s.Updated.IsZero() {
+			s.Updated = db.now()
+		}
+		return db.putSettings(ctx, tx, s)
+	})
+	if err != nil {
+		return store.Settings{}, err
+	}
+	return s, nil
 }
 
 // limit is l's number, or NULL for no limit.
@@ -104,14 +158,26 @@ func (db *DB) FeedChannels(ctx context.Context) (map[string]string, error) {
 	return out, nil
 }
 
+// addUsage adds to a user's use of a day (AddUsage).
+const addUsage = `INSERT INTO model_usage (guild_id, day, user_id, calls, tokens) VALUES ($1, $2, $3, $4, $5)
+	ON CONFLICT (guild_id, day, user_id) DO UPDATE
+	SET calls = model_usage.calls + excluded.calls, tokens = model_usage.tokens + excluded.tokens`
+
+// usageOn reads a server's and a user's use of a day (UsageOn).
+const usageOn = `SELECT coalesce(sum(calls), 0), coalesce(sum(tokens), 0),
+		coalesce(sum(calls) FILTER (WHERE user_id = $1), 0), coalesce(sum(tokens) FILTER (WHERE user_id = $1), 0)
+	FROM model_usage WHERE guild_id = $2 AND day = $3`
+
+// lockUsage is the first key of the advisory lock a model call's
+// reservation holds on a server (the second is a hash of its ID): one
+// reservation at a time per server, on every replica.
+const lockUsage = 0x75736167 // "usag"
+
 // AddUsage adds calls and tokens to what user userID used on server
-// guildID on day (store.Day).
+// guildID on day (store.Day). calls may be negative: -1 gives back a
+// call counted by ReserveCall.
 func (db *DB) AddUsage(ctx context.Context, guildID, userID, day string, calls, tokens int64) error {
-	_, err := db.pool.Exec(ctx, `INSERT INTO model_usage (guild_id, day, user_id, calls, tokens) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (guild_id, day, user_id) DO UPDATE
-		SET calls = model_usage.calls + excluded.calls, tokens = model_usage.tokens + excluded.tokens`,
-		guildID, day, userID, calls, tokens)
-	if err != nil {
+	if _, err := db.pool.Exec(ctx, addUsage, guildID, day, userID, calls, tokens); err != nil {
 		return fmt.Errorf("record model usage: %w", err)
 	}
 	return nil
@@ -120,14 +186,40 @@ func (db *DB) AddUsage(ctx context.Context, guildID, userID, day string, calls, 
 // UsageOn returns what server guildID used on day, in all and by userID.
 func (db *DB) UsageOn(ctx context.Context, guildID, userID, day string) (server, user store.Usage, err error) {
 	server.Day, user.Day = day, day
-	err = db.pool.QueryRow(ctx, `SELECT coalesce(sum(calls), 0), coalesce(sum(tokens), 0),
-			coalesce(sum(calls) FILTER (WHERE user_id = $1), 0), coalesce(sum(tokens) FILTER (WHERE user_id = $1), 0)
-		FROM model_usage WHERE guild_id = $2 AND day = $3`, userID, guildID, day).
-		Scan(&server.Calls, &server.Tokens, &user.Calls, &user.Tokens)
+	err = db.pool.QueryRow(ctx, usageOn, userID, guildID, day).Scan(&server.Calls, &server.Tokens, &user.Calls, &user.Tokens)
 	if err != nil {
 		return server, user, fmt.Errorf("read model usage: %w", err)
 	}
 	return server, user, nil
+}
+
+// ReserveCall counts one model call for user userID on server guildID on
+// day (store.Day), unless what was used that day has reached one of b's
+// budgets: then it counts nothing and returns which (store.Budget.Spent).
+// Reservations on one server are made one at a time, across replicas (a
+// transaction holding an advisory lock), so a call budget is never
+// passed; a token budget is checked against the tokens recorded so far.
+// Give a reserved call back with AddUsage(…, -1, 0) when the model was not
+// asked after all.
+func (db *DB) ReserveCall(ctx context.Context, guildID, userID, day string, b store.Budget) (spent string, err error) {
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, lockUsage, guildID); err != nil {
+			return err
+		}
+		var server, user store.Usage
+		if err := tx.QueryRow(ctx, usageOn, userID, guildID, day).Scan(&server.Calls, &server.Tokens, &user.Calls, &user.Tokens); err != nil {
+			return err
+		}
+		if spent = b.Spent(server, user); spent != "" {
+			return nil
+		}
+		_, err := tx.Exec(ctx, addUsage, guildID, day, userID, 1, 0)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("reserve a model call: %w", err)
+	}
+	return spent, nil
 }
 
 // GuildUsage returns what server guildID used on each day from from to to

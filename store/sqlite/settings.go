@@ -10,18 +10,25 @@ import (
 	"github.com/storybot/storybot/store"
 )
 
+// selectSettings reads one server's settings row (scanSettings).
+const selectSettings = `SELECT style, channels, model_roles, server_calls, server_tokens, user_calls, user_tokens,
+	feed_channel, updated, updated_by FROM guild_settings WHERE guild_id = ?`
+
 // GuildSettings returns the settings of the server guildID: the defaults
 // (store.Settings with only GuildID set) when it never changed them.
 func (db *DB) GuildSettings(ctx context.Context, guildID string) (store.Settings, error) {
+	return scanSettings(db.queryRow(ctx, selectSettings, guildID), guildID)
+}
+
+// scanSettings reads the row of selectSettings for server guildID.
+func scanSettings(row scanner, guildID string) (store.Settings, error) {
 	s := store.Settings{GuildID: guildID}
 	var (
 		channels, roles string
 		limits          [4]sql.NullInt64
 		updated         int64
 	)
-	err := db.queryRow(ctx, `SELECT style, channels, model_roles, server_calls, server_tokens, user_calls, user_tokens,
-		feed_channel, updated, updated_by FROM guild_settings WHERE guild_id = ?`, guildID).
-		Scan(&s.Style, &channels, &roles, &limits[0], &limits[1], &limits[2], &limits[3], &s.FeedChannel, &updated, &s.UpdatedBy)
+	err := row.Scan(&s.Style, &channels, &roles, &limits[0], &limits[1], &limits[2], &limits[3], &s.FeedChannel, &updated, &s.UpdatedBy)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, nil
 	}
@@ -37,9 +44,18 @@ func (db *DB) GuildSettings(ctx context.Context, guildID string) (store.Settings
 	return s, nil
 }
 
+// execer runs a statement: the database, or a transaction.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
 // PutGuildSettings stores s as the settings of server s.GuildID, replacing
 // what was there. A zero s.Updated is stored as now.
 func (db *DB) PutGuildSettings(ctx context.Context, s store.Settings) error {
+	return db.putSettings(ctx, db.db, s)
+}
+
+func (db *DB) putSettings(ctx context.Context, ex execer, s store.Settings) error {
 	if s.GuildID == "" {
 		return errors.New("store settings: no server ID")
 	}
@@ -47,7 +63,7 @@ func (db *DB) PutGuildSettings(ctx context.Context, s store.Settings) error {
 		s.Updated = db.now()
 	}
 	b := s.Budget
-	_, err := db.db.ExecContext(ctx, `INSERT INTO guild_settings (guild_id, style, channels, model_roles,
+	_, err := ex.ExecContext(ctx, `INSERT INTO guild_settings (guild_id, style, channels, model_roles,
 			server_calls, server_tokens, user_calls, user_tokens, feed_channel, updated, updated_by)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (guild_id) DO UPDATE SET style = excluded.style, channels = excluded.channels,
@@ -62,6 +78,38 @@ func (db *DB) PutGuildSettings(ctx context.Context, s store.Settings) error {
 		return fmt.Errorf("store settings of server %s: %w", s.GuildID, err)
 	}
 	return nil
+}
+
+// UpdateGuildSettings changes the settings of server guildID in one
+// transaction, so that changes made at the same time are all kept: apply
+// gets the stored settings (the defaults when none are stored) and
+// changes them, and what it leaves is stored and returned. When apply
+// returns an error nothing is stored and the error is returned as it is.
+// A zero Updated is stored as now.
+func (db *DB) UpdateGuildSettings(ctx context.Context, guildID string, apply func(*store.Settings) error) (store.Settings, error) {
+	tx, err := db.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE (see Open): one writer at a time
+	if err != nil {
+		return store.Settings{}, fmt.Errorf("change settings of server %s: %w", guildID, err)
+	}
+	defer tx.Rollback()
+	s, err := scanSettings(tx.QueryRowContext(ctx, selectSettings, guildID), guildID)
+	if err != nil {
+		return store.Settings{}, err
+	}
+	if err := apply(&s); err != nil {
+		return store.Settings{}, err
+	}
+	s.GuildID = guildID
+	if s.Updated.IsZero() {
+		s.Updated = db.now()
+	}
+	if err := db.putSettings(ctx, tx, s); err != nil {
+		return store.Settings{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return store.Settings{}, fmt.Errorf("change settings of server %s: %w", guildID, err)
+	}
+	return s, nil
 }
 
 // idList splits a list of IDs stored separated by spaces; nil when empty.
@@ -96,13 +144,20 @@ func (db *DB) FeedChannels(ctx context.Context) (map[string]string, error) {
 	return out, nil
 }
 
+// addUsage adds to a user's use of a day (AddUsage).
+const addUsage = `INSERT INTO model_usage (guild_id, day, user_id, calls, tokens) VALUES (?, ?, ?, ?, ?)
+	ON CONFLICT (guild_id, day, user_id) DO UPDATE SET calls = calls + excluded.calls, tokens = tokens + excluded.tokens`
+
+// usageOn reads a server's and a user's use of a day (UsageOn).
+const usageOn = `SELECT coalesce(sum(calls), 0), coalesce(sum(tokens), 0),
+		coalesce(sum(CASE WHEN user_id = ? THEN calls END), 0), coalesce(sum(CASE WHEN user_id = ? THEN tokens END), 0)
+	FROM model_usage WHERE guild_id = ? AND day = ?`
+
 // AddUsage adds calls and tokens to what user userID used on server
-// guildID on day (store.Day).
+// guildID on day (store.Day). calls may be negative: -1 gives back a
+// call counted by ReserveCall.
 func (db *DB) AddUsage(ctx context.Context, guildID, userID, day string, calls, tokens int64) error {
-	_, err := db.db.ExecContext(ctx, `INSERT INTO model_usage (guild_id, day, user_id, calls, tokens) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (guild_id, day, user_id) DO UPDATE SET calls = calls + excluded.calls, tokens = tokens + excluded.tokens`,
-		guildID, day, userID, calls, tokens)
-	if err != nil {
+	if _, err := db.db.ExecContext(ctx, addUsage, guildID, day, userID, calls, tokens); err != nil {
 		return fmt.Errorf("record model usage: %w", err)
 	}
 	return nil
@@ -111,14 +166,40 @@ func (db *DB) AddUsage(ctx context.Context, guildID, userID, day string, calls, 
 // UsageOn returns what server guildID used on day, in all and by userID.
 func (db *DB) UsageOn(ctx context.Context, guildID, userID, day string) (server, user store.Usage, err error) {
 	server.Day, user.Day = day, day
-	err = db.queryRow(ctx, `SELECT coalesce(sum(calls), 0), coalesce(sum(tokens), 0),
-			coalesce(sum(CASE WHEN user_id = ? THEN calls END), 0), coalesce(sum(CASE WHEN user_id = ? THEN tokens END), 0)
-		FROM model_usage WHERE guild_id = ? AND day = ?`, userID, userID, guildID, day).
-		Scan(&server.Calls, &server.Tokens, &user.Calls, &user.Tokens)
+	err = db.queryRow(ctx, usageOn, userID, userID, guildID, day).Scan(&server.Calls, &server.Tokens, &user.Calls, &user.Tokens)
 	if err != nil {
 		return server, user, fmt.Errorf("read model usage: %w", err)
 	}
 	return server, user, nil
+}
+
+// ReserveCall counts one model call for user userID on server guildID on
+// day (store.Day), unless what was used that day has reached one of b's
+// budgets: then it counts nothing and returns which (store.Budget.Spent).
+// Reservations are made one at a time (a write transaction), so a call
+// budget is never passed; a token budget is checked against the tokens
+// recorded so far. Give a reserved call back with AddUsage(…, -1, 0) when
+// the model was not asked after all.
+func (db *DB) ReserveCall(ctx context.Context, guildID, userID, day string, b store.Budget) (spent string, err error) {
+	tx, err := db.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE (see Open): one writer at a time
+	if err != nil {
+		return "", fmt.Errorf("reserve a model call: %w", err)
+	}
+	defer tx.Rollback()
+	var server, user store.Usage
+	if err := tx.QueryRowContext(ctx, usageOn, userID, userID, guildID, day).Scan(&server.Calls, &server.Tokens, &user.Calls, &user.Tokens); err != nil {
+		return "", fmt.Errorf("reserve a model call: %w", err)
+	}
+	if spent := b.Spent(server, user); spent != "" {
+		return spent, nil
+	}
+	if _, err := tx.ExecContext(ctx, addUsage, guildID, day, userID, 1, 0); err != nil {
+		return "", fmt.Errorf("reserve a model call: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return "", fmt.Errorf("reserve a model call: %w", err)
+	}
+	return "", nil
 }
 
 // GuildUsage returns what server guildID used on each day from from to to

@@ -52,6 +52,15 @@ type Config struct {
 	// Log gets one record per fallback (component=answer); never the
 	// question's passages or an API key.
 	Log *slog.Logger
+	// Observer is told how each answer was made, for metrics; nil means
+	// none.
+	Observer Observer
+}
+
+// Observer is told about each answer Answer returns, with how long it
+// took. metrics.Metrics satisfies it. It must return quickly.
+type Observer interface {
+	ObserveAnswer(r Reply, took time.Duration)
 }
 
 // Service writes answers. It is safe for concurrent use.
@@ -107,8 +116,21 @@ type Reply struct {
 }
 
 // Answer answers question from r, the passages retrieved for it. The error is
-// non-nil only when ctx is canceled.
+// non-nil only when ctx is canceled. Each answer is reported to
+// Config.Observer.
 func (s *Service) Answer(ctx context.Context, question string, r retrieve.Result) (Reply, error) {
+	if s.cfg.Observer == nil {
+		return s.answer(ctx, question, r)
+	}
+	start := time.Now()
+	rep, err := s.answer(ctx, question, r)
+	if err == nil {
+		s.cfg.Observer.ObserveAnswer(rep, time.Since(start))
+	}
+	return rep, err
+}
+
+func (s *Service) answer(ctx context.Context, question string, r retrieve.Result) (Reply, error) {
 	if !Answerable(r) {
 		// Nothing to send the model: the passages don't speak to the question.
 		return Reply{Text: NotInStories, Engine: summarize.Extractive, Model: s.modelName()}, nil

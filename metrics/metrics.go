@@ -1,6 +1,6 @@
 // Package metrics collects storybot's Prometheus metrics in a registry of its
-// own and serves them: summaries (by source, fallback reason, cache hit or
-// miss, latency), model calls (by outcome, tokens, latency, the circuit
+// own and serves them: summaries and /ask answers (by source, fallback
+// reason, cache hit or miss, latency), model calls (by outcome, tokens, latency, the circuit
 // breaker's state) and Discord interactions (by command and outcome, reply
 // latency). The packages it measures do not import Prometheus: they call
 // small hooks (summarize.Observer, summarize.Model, bot.Observer).
@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/storybot/storybot/answer"
 	"github.com/storybot/storybot/summarize"
 )
 
@@ -38,10 +39,14 @@ type Metrics struct {
 	modelTime    prometheus.Histogram
 	interactions *prometheus.CounterVec
 	replyTime    *prometheus.HistogramVec
+	answers      *prometheus.CounterVec
+	answerFalls  *prometheus.CounterVec
+	answerTime   *prometheus.HistogramVec
 }
 
-// Summary sources: the value of the source label.
+// Summary and answer sources: the value of the source label.
 const (
+	SourceNone       = "none"       // an answer: no stored story speaks to the question
 	SourceModel      = "model"      // written by the model for this request
 	SourceCache      = "cache"      // a model summary from the cache
 	SourceExtractive = "extractive" // the extractive fallback
@@ -93,17 +98,33 @@ func New() *Metrics {
 			Buckets: latencyBuckets,
 		}, []string{"command"}),
 	}
+	m.answers = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: Namespace, Name: "answers_total",
+		Help: "/ask answers, by source: model, cache, extractive (the model off or failing), or none (no stored story speaks to the question).",
+	}, []string{"source"})
+	m.answerFalls = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: Namespace, Name: "answer_fallbacks_total",
+		Help: "/ask answers that fell back to the extractive one, by reason (the fallback code).",
+	}, []string{"reason"})
+	m.answerTime = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: Namespace, Name: "answer_duration_seconds",
+		Help:    "How long an /ask answer took to write (retrieval not included), by source.",
+		Buckets: latencyBuckets,
+	}, []string{"source"})
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.summaries, m.fallbacks, m.cache, m.summaryTime,
 		m.modelCalls, m.tokens, m.modelTime,
 		m.interactions, m.replyTime,
+		m.answers, m.answerFalls, m.answerTime,
 	)
 	// Series that exist from the start, so that rate() sees the first one.
 	for _, s := range []string{SourceModel, SourceCache, SourceExtractive} {
 		m.summaries.WithLabelValues(s)
+		m.answers.WithLabelValues(s)
 	}
+	m.answers.WithLabelValues(SourceNone)
 	for _, r := range []string{"hit", "miss"} {
 		m.cache.WithLabelValues(r)
 	}
@@ -144,4 +165,22 @@ func (m *Metrics) ObserveSummary(o summarize.Observation) {
 	}
 	m.summaries.WithLabelValues(source).Inc()
 	m.summaryTime.WithLabelValues(source).Observe(o.Duration.Seconds())
+}
+
+var _ answer.Observer = (*Metrics)(nil)
+
+// ObserveAnswer counts one /ask answer (answer.Observer).
+func (m *Metrics) ObserveAnswer(r answer.Reply, took time.Duration) {
+	source := SourceModel
+	switch {
+	case r.Cached:
+		source = SourceCache
+	case r.Fallback != nil:
+		source = SourceExtractive
+		m.answerFalls.WithLabelValues(r.Fallback.Code).Inc()
+	case r.Engine == summarize.Extractive:
+		source = SourceNone
+	}
+	m.answers.WithLabelValues(source).Inc()
+	m.answerTime.WithLabelValues(source).Observe(took.Seconds())
 }

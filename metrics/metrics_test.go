@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/storybot/storybot/answer"
 	"github.com/storybot/storybot/llm"
 	"github.com/storybot/storybot/metrics"
 	"github.com/storybot/storybot/summarize"
@@ -192,5 +193,31 @@ func TestHandler(t *testing.T) {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("the scrape has no %q:\n%.2000s", want, body)
 		}
+	}
+}
+
+func TestObserveAnswer(t *testing.T) {
+	m := metrics.New()
+	for _, r := range []answer.Reply{
+		{Engine: "m", Answered: true},
+		{Engine: "m", Answered: true, Cached: true},
+		{Engine: summarize.Extractive, Answered: true, Fallback: &summarize.Fallback{Code: summarize.FallbackTimeout}},
+		{Engine: summarize.Extractive, Text: answer.NotInStories},
+	} {
+		m.ObserveAnswer(r, time.Millisecond)
+	}
+	want := `
+# HELP storybot_answers_total /ask answers, by source: model, cache, extractive (the model off or failing), or none (no stored story speaks to the question).
+# TYPE storybot_answers_total counter
+storybot_answers_total{source="cache"} 1
+storybot_answers_total{source="extractive"} 1
+storybot_answers_total{source="model"} 1
+storybot_answers_total{source="none"} 1
+# HELP storybot_answer_fallbacks_total /ask answers that fell back to the extractive one, by reason (the fallback code).
+# TYPE storybot_answer_fallbacks_total counter
+storybot_answer_fallbacks_total{reason="timeout"} 1
+`
+	if err := testutil.GatherAndCompare(m.Registry(), strings.NewReader(want), "storybot_answers_total", "storybot_answer_fallbacks_total"); err != nil {
+		t.Error(err)
 	}
 }

@@ -193,7 +193,11 @@ func newMeteredSummarizer(s llmSettings, cache summarize.Cache, log *slog.Logger
 		cfg.Observer = m
 	}
 	answers := func() *answer.Service {
-		return answer.NewService(answer.Config{Prompts: set, Model: cfg.Model, Timeout: cfg.Timeout, Cache: cache, Log: log})
+		ac := answer.Config{Prompts: set, Model: cfg.Model, Timeout: cfg.Timeout, Cache: cache, Log: log}
+		if m != nil {
+			ac.Observer = m
+		}
+		return answer.NewService(ac)
 	}
 	if s.mode == modeOff {
 		out.Service, out.Answers = summarize.NewService(cfg), answers()

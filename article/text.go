@@ -101,7 +101,10 @@ func ParseText(name string, r io.Reader) (Article, error) {
 		case strings.HasPrefix(l, publishedPrefix) || strings.HasPrefix(l, updatedPrefix):
 			return fail(n, "unexpected %q line in the body", l[:strings.IndexByte(l, ':')+1])
 		default:
-			body = append(body, normalizeSpace(l))
+			// A line of control characters alone is no paragraph.
+			if p := normalizeSpace(l); p != "" {
+				body = append(body, p)
+			}
 		}
 	}
 	a.Body = strings.Join(body, "\n")

@@ -40,6 +40,8 @@ func TestAddrKind(t *testing.T) {
 		{"64:ff9b::a00:1", "translated"},
 		{"2002:a00:1::", "translated"},
 		{"::127.0.0.1", "reserved"},
+		{"::ffff:0:127.0.0.1", "translated"},
+		{"192.88.99.1", "reserved"},
 	}
 	for _, tt := range tests {
 		if got := addrKind(netip.MustParseAddr(tt.addr)); got != tt.want {

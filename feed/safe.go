@@ -44,6 +44,8 @@ var nonPublic = []struct {
 	{netip.MustParsePrefix("2001:db8::/32"), "documentation"}, // never routed
 	{netip.MustParsePrefix("100::/64"), "discard"},            // discard-only
 	{netip.MustParsePrefix("2001::/32"), "translated"},        // Teredo: embeds an IPv4 address
+	{netip.MustParsePrefix("::ffff:0:0:0/96"), "translated"},  // IPv4-translated (SIIT): ::ffff:0:127.0.0.1
+	{netip.MustParsePrefix("192.88.99.0/24"), "reserved"},     // the former 6to4 relay anycast
 }
 
 // addrKind returns "" for a public unicast address, else what kind of

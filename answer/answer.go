@@ -220,19 +220,14 @@ func (s *Service) generate(ctx context.Context, r retrieve.Result, p prompts.Pro
 		return generated{rep: rep}
 	}
 	// A cache shared by several processes: one model call per key among them.
-	if l, ok := s.cfg.Cache.(summarize.KeyLocker); ok {
-		unlock, err := l.LockKey(ctx, key)
-		switch {
-		case err == nil:
-			defer unlock()
-			if rep, ok := s.lookup(ctx, key, r); ok {
-				return generated{rep: rep}
-			}
-		case ctx.Err() != nil:
-			return generated{fb: &summarize.Fallback{Code: summarize.FallbackTimeout, Reason: "the model did not answer in time"},
-				err: fmt.Errorf("wait for another process's model call: %w", err)}
-		default:
-			s.log.Warn("answer key lock failed; asking the model without it", "err", err)
+	locked, unlock, err := summarize.LockShared(ctx, s.cfg.Cache, key, s.log)
+	if err != nil {
+		return generated{fb: &summarize.Fallback{Code: summarize.FallbackTimeout, Reason: "the model did not answer in time"}, err: err}
+	}
+	defer unlock()
+	if locked {
+		if rep, ok := s.lookup(ctx, key, r); ok {
+			return generated{rep: rep}
 		}
 	}
 	rep, err := s.cfg.Model.Complete(ctx, llm.Request{System: p.System, User: p.User})

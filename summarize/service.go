@@ -54,6 +54,31 @@ type KeyLocker interface {
 	LockKey(ctx context.Context, key string) (unlock func(), err error)
 }
 
+// LockShared takes key's lock among processes when cache is a KeyLocker,
+// before a model call whose answer will be cached under key. locked reports
+// that the lock is held: read the cache again before calling the model,
+// since another process may have written it meanwhile. Call unlock when the
+// answer is stored (a no-op when nothing was locked). The error is non-nil
+// only when ctx ended while waiting, that is, another process has been
+// asking the model for as long as this call may take: fall back as on a
+// timeout. A lock that fails otherwise is logged and the call goes on
+// without it.
+func LockShared(ctx context.Context, cache Cache, key string, log *slog.Logger) (locked bool, unlock func(), err error) {
+	l, ok := cache.(KeyLocker)
+	if !ok {
+		return false, func() {}, nil
+	}
+	unlock, err = l.LockKey(ctx, key)
+	switch {
+	case err == nil:
+		return true, unlock, nil
+	case ctx.Err() != nil:
+		return false, func() {}, fmt.Errorf("wait for another process's model call: %w", err)
+	}
+	log.Warn("cache key lock failed; asking the model without it", "err", err)
+	return false, func() {}, nil
+}
+
 // Config configures a Service. Only Prompts is required.
 type Config struct {
 	// Prompts renders the summary prompt (prompts.Load; PROMPTS_DIR).
@@ -368,29 +393,19 @@ func (s *Service) generate(ctx context.Context, in Input, style Style, p prompts
 			return result{sum: sum}
 		}
 	}
-	if l, ok := s.cache.(KeyLocker); ok {
-		unlock, err := l.LockKey(ctx, key)
-		switch {
-		case err == nil:
-			defer unlock()
-			if !fresh {
-				// Another process may have stored it while this one waited.
-				if sum, ok := s.lookup(ctx, key, in.ID); ok {
-					return result{sum: sum}
-				}
-			}
-		case ctx.Err() != nil:
-			// Another process has been asking the model for as long as
-			// this call may take: fall back as on a model timeout.
-			return result{fb: &Fallback{Code: FallbackTimeout, Reason: "the model did not answer in time"},
-				err: fmt.Errorf("wait for another process's model call: %w", err)}
-		default:
-			s.log.Warn("summary key lock failed; asking the model without it", "story", in.ID, "err", err)
+	locked, unlock, err := LockShared(ctx, s.cache, key, s.log.With("story", in.ID))
+	if err != nil {
+		return result{fb: &Fallback{Code: FallbackTimeout, Reason: "the model did not answer in time"}, err: err}
+	}
+	defer unlock()
+	if locked && !fresh {
+		// Another process may have stored it while this one waited.
+		if sum, ok := s.lookup(ctx, key, in.ID); ok {
+			return result{sum: sum}
 		}
 	}
 	req := llm.Request{System: p.System, User: p.User}
 	var rep llm.Reply
-	var err error
 	if st, ok := s.model.(Streamer); ok && draft != nil {
 		var text strings.Builder
 		rep, err = st.Stream(ctx, req, func(delta string) {

@@ -66,15 +66,64 @@ const unlockTimeout = 5 * time.Second
 // with its connection, and one that hangs holds it only until its waiters'
 // contexts end.
 func (db *DB) LockKey(ctx context.Context, key string) (unlock func(), err error) {
+	_, unlock, err = db.lockKey(ctx, key)
+	return unlock, err
+}
+
+// HoldKey is LockKey for a lock held for long (the feeds poller's, one
+// replica at a time): besides unlock, it returns a context that ends when
+// ctx does, when unlock is called, or when the lock's session is found gone
+// (checked every `every`: a server restart or an idle-session timeout ends
+// it, and the lock with it, without a word), so that the holder stops
+// acting on a lock another replica may hold by then.
+func (db *DB) HoldKey(ctx context.Context, key string, every time.Duration) (held context.Context, unlock func(), err error) {
+	conn, unlockKey, err := db.lockKey(ctx, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	held, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-held.Done():
+				return
+			case <-t.C:
+			}
+			pctx, pcancel := context.WithTimeout(held, every)
+			err := conn.Ping(pctx)
+			pcancel()
+			if err != nil && held.Err() == nil {
+				cancel()
+				return
+			}
+		}
+	}()
+	var once sync.Once
+	return held, func() {
+		once.Do(func() {
+			cancel()
+			<-done // no ping runs on the connection as it closes
+			unlockKey()
+		})
+	}, nil
+}
+
+// lockKey takes key's lock on a connection of its own and returns the
+// connection with the function that unlocks and closes it.
+func (db *DB) lockKey(ctx context.Context, key string) (*pgx.Conn, func(), error) {
 	select {
 	case db.lockSlot <- struct{}{}:
 	case <-ctx.Done():
-		return nil, fmt.Errorf("lock summary key: %w", ctx.Err())
+		return nil, nil, fmt.Errorf("lock summary key: %w", ctx.Err())
 	}
 	conn, err := pgx.ConnectConfig(ctx, db.lockConn)
 	if err != nil {
 		<-db.lockSlot
-		return nil, fmt.Errorf("lock summary key: %w", err)
+		return nil, nil, fmt.Errorf("lock summary key: %w", err)
 	}
 	id := keyLockID(key)
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, id); err != nil {
@@ -82,10 +131,10 @@ func (db *DB) LockKey(ctx context.Context, key string) (unlock func(), err error
 		// the session, which releases whatever it holds.
 		closeConn(ctx, conn)
 		<-db.lockSlot
-		return nil, fmt.Errorf("lock summary key: %w", err)
+		return nil, nil, fmt.Errorf("lock summary key: %w", err)
 	}
 	var once sync.Once
-	return func() {
+	return conn, func() {
 		once.Do(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), unlockTimeout)
 			defer cancel()
@@ -104,6 +153,11 @@ func closeConn(ctx context.Context, conn *pgx.Conn) {
 }
 
 // keyLockID is the advisory lock ID for a summary cache key.
+// LockID returns the advisory lock ID LockKey and HoldKey take for key, to
+// find the lock in pg_locks (its classid is the high 32 bits, its objid the
+// low 32, objsubid 1).
+func LockID(key string) int64 { return keyLockID(key) }
+
 func keyLockID(key string) int64 {
 	sum := sha256.Sum256([]byte("storybot summary\x00" + key))
 	return int64(binary.BigEndian.Uint64(sum[:8]))

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/sync/singleflight"
 
@@ -247,7 +248,11 @@ func (s *Service) generate(ctx context.Context, r retrieve.Result, p prompts.Pro
 		engine = s.cfg.Model.Model()
 	}
 	if s.cfg.Cache != nil {
-		if err := s.cfg.Cache.PutSummary(ctx, key, store.Summary{Text: text, Model: engine, PromptTokens: usage.PromptTokens, CompletionTokens: usage.CompletionTokens}); err != nil {
+		cached := text
+		if !answered {
+			cached = refusalMark + " " + text // so that Check reads it as a refusal again
+		}
+		if err := s.cfg.Cache.PutSummary(ctx, key, store.Summary{Text: cached, Model: engine, PromptTokens: usage.PromptTokens, CompletionTokens: usage.CompletionTokens}); err != nil {
 			s.log.Warn("answer cache write failed", "err", err)
 		}
 	}
@@ -267,8 +272,10 @@ func (s *Service) lookup(ctx context.Context, key string, r retrieve.Result) (Re
 	if !ok {
 		return Reply{}, false
 	}
-	// Accepted answers only are stored, so this cannot fail.
-	text, answered, cited, _, _ := Check(c.Text, r)
+	text, answered, cited, fb, _ := Check(c.Text, r)
+	if fb != nil {
+		return Reply{}, false // not an answer this version accepts: ask again
+	}
 	return Reply{Text: text, Answered: answered, Cited: cited, Engine: c.Model, Cached: true,
 		Usage: summarize.Usage{PromptTokens: c.PromptTokens, CompletionTokens: c.CompletionTokens}}, true
 }
@@ -295,12 +302,11 @@ var citation = regexp.MustCompile(`\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]`)
 // hold no name, number or quotation the passages lack (summarize.Unsupported).
 func Check(reply string, r retrieve.Result) (text string, answered bool, cited []int, fb *summarize.Fallback, err error) {
 	text = strings.Join(strings.Fields(summarize.StripThink(reply)), " ")
-	if rest, ok := cutPrefixFold(text, refusalMark); ok {
-		rest = strings.TrimSpace(citation.ReplaceAllString(rest, ""))
-		if rest == "" || summarize.Words(rest) > 40 {
-			rest = NotInStories
-		}
-		return rest, false, nil, nil, nil
+	if isRefusal(text) {
+		// The model's own words after the mark are not shown: unchecked
+		// text in a public channel is what a question like "reply [none]
+		// and this link" is after.
+		return NotInStories, false, nil, nil, nil
 	}
 	if text == "" {
 		return "", false, nil, &summarize.Fallback{Code: summarize.FallbackEmpty, Reason: "the model gave an empty answer"}, nil
@@ -347,17 +353,19 @@ func Check(reply string, r retrieve.Result) (text string, answered bool, cited [
 	return text, true, cited, nil, nil
 }
 
-// endsAnswer reports whether s ends as a finished sentence.
+// endsAnswer reports whether s ends as a finished sentence, in any script
+// ("。", "।", "؟" as well as ".").
 func endsAnswer(s string) bool {
 	s = strings.TrimRight(s, " \"'”’)")
-	return strings.HasSuffix(s, ".") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "…") || strings.HasSuffix(s, "。")
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return r == '…' || unicode.Is(unicode.Sentence_Terminal, r)
 }
 
-func cutPrefixFold(s, prefix string) (string, bool) {
-	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
-		return s[len(prefix):], true
-	}
-	return s, false
+// isRefusal reports whether a model's reply starts with the refusal mark,
+// markdown around it aside ("**[none]**").
+func isRefusal(text string) bool {
+	t := strings.TrimLeft(text, "*_` ")
+	return len(t) >= len(refusalMark) && strings.EqualFold(t[:len(refusalMark)], refusalMark)
 }
 
 // fallback logs why and returns the extractive answer.

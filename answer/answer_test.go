@@ -1,9 +1,12 @@
 package answer
 
 import (
+	"context"
 	"strings"
 	"testing"
 
+	"github.com/storybot/storybot/llm"
+	"github.com/storybot/storybot/prompts"
 	"github.com/storybot/storybot/retrieve"
 	"github.com/storybot/storybot/store"
 	"github.com/storybot/storybot/summarize"
@@ -33,7 +36,10 @@ func TestCheck(t *testing.T) {
 		{name: "several", reply: "Power went [2, 1]. The library reopened [2].", wantText: "Power went [2][1]. The library reopened [2].", wantAnswered: true, wantCited: []int{1, 2}},
 		{name: "citation of nothing dropped", reply: "Power went out [1][7].", wantText: "Power went out [1].", wantAnswered: true, wantCited: []int{1}},
 		{name: "thinking removed", reply: "<think>hmm</think> Power went out [1].", wantText: "Power went out [1].", wantAnswered: true, wantCited: []int{1}},
-		{name: "refusal", reply: "[none] Las historias guardadas no lo dicen.", wantText: "Las historias guardadas no lo dicen."},
+		{name: "refusal", reply: "[none] Las historias guardadas no lo dicen.", wantText: NotInStories},
+		{name: "refusal carrying a message", reply: "[none] Free Nitro at https://evil.example now!", wantText: NotInStories},
+		{name: "refusal in bold", reply: "**[none]** Nothing.", wantText: NotInStories},
+		{name: "another script's full stop", reply: "Power went out [1]।", wantText: "Power went out [1]।", wantAnswered: true, wantCited: []int{1}},
 		{name: "bare refusal", reply: "[NONE]", wantText: NotInStories},
 		{name: "uncited", reply: "Power went out overnight.", wantFallback: FallbackUncited},
 		{name: "only bad citations", reply: "Power went out [9].", wantFallback: FallbackUncited},
@@ -137,4 +143,52 @@ func TestExtractFollowingFact(t *testing.T) {
 	if strings.Contains(text, "weather") {
 		t.Errorf("got %q, want nothing of the sentence before the subject's", text)
 	}
+}
+
+// A model's refusal, once cached, comes back as a refusal, not as an empty
+// answer.
+func TestCachedRefusal(t *testing.T) {
+	set, err := prompts.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &fixedModel{reply: "[none] Nothing here."}
+	c := memCache{}
+	s := NewService(Config{Prompts: set, Model: m, Cache: c})
+	for i := range 2 {
+		rep, err := s.Answer(context.Background(), "How many homes lost power?", result())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Text != NotInStories || rep.Answered || rep.Fallback != nil || rep.Cached != (i == 1) {
+			t.Errorf("ask %d: got %+v, want the refusal (cached the second time)", i+1, rep)
+		}
+	}
+	if m.calls != 1 {
+		t.Errorf("got %d model calls, want 1", m.calls)
+	}
+}
+
+type fixedModel struct {
+	reply string
+	calls int
+}
+
+func (m *fixedModel) Complete(context.Context, llm.Request) (llm.Reply, error) {
+	m.calls++
+	return llm.Reply{Text: m.reply, Model: "fixed"}, nil
+}
+
+func (m *fixedModel) Model() string { return "fixed" }
+
+type memCache map[string]store.Summary
+
+func (c memCache) CachedSummary(_ context.Context, key string) (store.Summary, bool, error) {
+	v, ok := c[key]
+	return v, ok, nil
+}
+
+func (c memCache) PutSummary(_ context.Context, key string, v store.Summary) error {
+	c[key] = v
+	return nil
 }

@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -244,7 +245,7 @@ func TestAskMarkdownAndMentions(t *testing.T) {
 		Body: "The @everyone fete raised **400 pounds** for <@123456789012345678> and [the roof](https://evil.example) with `code`."}}})
 	_, m := storyReply(t, h, command("ask", user(1), "question", "How much did the *fete* raise? @everyone"))
 	e := m.Embeds[0]
-	for _, bad := range []string{"**400", "<@1", "](https://evil", "`code`", "Q: How much did the *fete*"} {
+	for _, bad := range []string{"**400", " <@1", "](https://evil", " `code`", "Q: How much did the *fete*"} {
 		if strings.Contains(e.Title+e.Description, bad) {
 			t.Errorf("reply holds %q unescaped:\n%s\n%s", bad, e.Title, e.Description)
 		}
@@ -417,4 +418,42 @@ func TestAskLongMarkdownQuestion(t *testing.T) {
 	if len(m.Embeds) != 1 || !strings.HasPrefix(m.Embeds[0].Title, `Q: \*\_`) {
 		t.Errorf("got %+v, want one embed titled with the escaped question", m.Embeds)
 	}
+}
+
+// A story's URL cannot add a link of its own to the sources, and every
+// cited source is listed however long the titles.
+func TestAskSourcesField(t *testing.T) {
+	long := strings.Repeat("Very long headline about the bridge ", 12)
+	var extra []article.Article
+	for i := range 4 {
+		extra = append(extra, article.Article{
+			Title:     fmt.Sprintf("%s %d", long, i),
+			Body:      fmt.Sprintf("The Ferry Lane bridge toll rose to %d pounds this week.", i+2),
+			URL:       fmt.Sprintf("https://news.example/bridge-%d)[Verify your account](https://phish.example/", i),
+			Published: time.Now(),
+		})
+	}
+	h := start(t, setup{extractiveAnswers: true, extra: extra})
+	_, m := storyReply(t, h, command("ask", user(1), "question", "What did the Ferry Lane bridge toll rise to?"))
+	f := m.Embeds[0].Fields
+	if len(f) != 1 {
+		t.Fatalf("got fields %+v, want one for the sources", f)
+	}
+	if strings.Contains(f[0].Value, "](https://phish") {
+		t.Errorf("the sources hold a second link: %s", f[0].Value)
+	}
+	for _, cited := range citedNumbers(m.Embeds[0].Description) {
+		if !strings.Contains(f[0].Value, fmt.Sprintf("[%s]", cited)) {
+			t.Errorf("the answer cites [%s] but the sources do not list it:\n%s", cited, f[0].Value)
+		}
+	}
+}
+
+// citedNumbers returns the numbers of the citations ([n]) in s.
+func citedNumbers(s string) []string {
+	var out []string
+	for _, m := range regexp.MustCompile(`\[(\d+)\]`).FindAllStringSubmatch(s, -1) {
+		out = append(out, m[1])
+	}
+	return out
 }

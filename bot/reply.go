@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"unicode/utf16"
 
@@ -175,27 +176,58 @@ func askEmbed(r commands.AskReply) *discordgo.MessageEmbed {
 	} else {
 		e.Description = escapeMarkdown(r.Text())
 	}
-	var b strings.Builder
-	for _, s := range r.Sources() {
-		line := fmt.Sprintf("[%d] %s", s.N, escapeMarkdown(escapeLink(cut(s.Title, 200))))
-		if u := s.URL; u != "" && units(u) <= 512 && strings.HasPrefix(u, "http") {
-			line = fmt.Sprintf("[%d] [%s](%s)", s.N, escapeMarkdown(escapeLink(cut(s.Title, 200))), u)
-		}
-		line += " · " + discordTime(s.Published.Unix())
-		if units(b.String())+units(line)+1 > maxFieldValue {
-			break
-		}
-		b.WriteString(line + "\n")
-	}
-	if b.Len() > 0 {
+	if srcs := r.Sources(); len(srcs) > 0 {
 		name := "Source"
-		if len(r.Sources()) > 1 {
+		if len(srcs) > 1 {
 			name = "Sources"
 		}
-		e.Fields = []*discordgo.MessageEmbedField{{Name: name, Value: strings.TrimSpace(b.String())}}
+		e.Fields = []*discordgo.MessageEmbedField{{Name: name, Value: sourceLines(srcs)}}
 	}
 	fit(e)
 	return e
+}
+
+// sourceLines lists an answer's sources, one a line ("[n] title · date",
+// the title a link when the story has one), within a field's limit: every
+// source the answer cites is listed, its title shortened and its link left
+// out when they would not all fit.
+func sourceLines(srcs []commands.Source) string {
+	share := maxFieldValue/len(srcs) - 1 // each line's room, its newline aside
+	lines := make([]string, len(srcs))
+	for i, s := range srcs {
+		date := " · " + discordTime(s.Published.Unix())
+		num := fmt.Sprintf("[%d] ", s.N)
+		room := share - units(num) - units(date)
+		title := escapeMarkdown(escapeLink(cut(s.Title, 200)))
+		if u, ok := safeURL(s.URL); ok && units(title)+units(u)+4 <= room {
+			lines[i] = num + "[" + title + "](" + u + ")" + date
+			continue
+		}
+		lines[i] = num + cutEscaped(title, room) + date
+	}
+	return strings.Join(lines, "\n")
+}
+
+// cutEscaped cuts escaped text to n units without leaving a lone backslash
+// at the end, which would escape what follows.
+func cutEscaped(s string, n int) string {
+	s = cut(s, max(n, 1))
+	if t := strings.TrimSuffix(s, "…"); strings.HasSuffix(t, `\`) && !strings.HasSuffix(t, `\\`) {
+		s = strings.TrimSuffix(t, `\`) + "…"
+	}
+	return s
+}
+
+// safeURL returns u fit for a markdown link: an absolute http or https URL
+// of at most 512 units, with the characters that could end the link or open
+// another ("(", ")", "<", ">", spaces) percent-encoded.
+func safeURL(u string) (string, bool) {
+	p, err := url.Parse(strings.TrimSpace(u))
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		return "", false
+	}
+	out := strings.NewReplacer("(", "%28", ")", "%29", "<", "%3C", ">", "%3E", " ", "%20", "[", "%5B", "]", "%5D").Replace(p.String())
+	return out, units(out) <= 512
 }
 
 func escapeLink(s string) string {
@@ -203,11 +235,12 @@ func escapeLink(s string) string {
 }
 
 // markdownEscaper puts a backslash before each character Discord's
-// markdown gives a meaning to, and breaks up "<@" and "<#" so no mention
-// or channel link is drawn (nothing pings anyway: allowed_mentions is empty).
+// markdown gives a meaning to, "<" included, so no mention, channel,
+// emoji, command or timestamp tag is drawn (nothing pings anyway:
+// allowed_mentions is empty).
 var markdownEscaper = strings.NewReplacer(
 	`\`, `\\`, "*", `\*`, "_", `\_`, "~", `\~`, "`", "\\`", "|", `\|`,
-	">", `\>`, "#", `\#`, "-", `\-`, "<@", "<\u200b@", "<#", "<\u200b#", "<:", "<\u200b:",
+	">", `\>`, "#", `\#`, "-", `\-`, "<", `\<`,
 	"](", `]\(`,
 )
 

@@ -175,7 +175,10 @@ func queryWords(question string) []qword {
 	seen := map[string]bool{}
 	var out []qword
 	for _, t := range store.Terms(question) {
-		if questionWords[t] || seen[t] || len([]rune(t)) == 1 && !unicode.IsDigit([]rune(t)[0]) {
+		// store.Terms keeps stop words when there is nothing else; a
+		// question of such words alone ("Who is he?") asks about nothing
+		// retrieval can find.
+		if questionWords[t] || store.IsStopWord(t) || seen[t] || len([]rune(t)) == 1 && !unicode.IsDigit([]rune(t)[0]) {
 			continue
 		}
 		seen[t] = true

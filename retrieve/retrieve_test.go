@@ -90,7 +90,7 @@ func TestStoryFilter(t *testing.T) {
 
 func TestNothingToFind(t *testing.T) {
 	db := open(t, article.Article{Title: "Flood", Body: long("flood", 4), Published: day})
-	for _, q := range []string{"?", "what is it?", "zebra giraffe"} {
+	for _, q := range []string{"?", "what is it?", "zebra giraffe", "Who is he?", "Why?", "What was it about?"} {
 		r, err := retrieve.Retrieve(context.Background(), db, q, retrieve.Options{})
 		if err != nil {
 			t.Fatal(err)

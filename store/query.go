@@ -34,6 +34,10 @@ func Terms(q string) []string {
 
 var stopWords = map[string]bool{}
 
+// IsStopWord reports whether w (lower case) is one of the common English
+// words Terms leaves out.
+func IsStopWord(w string) bool { return stopWords[w] }
+
 func init() {
 	for _, w := range strings.Fields(`a about after again all also an and any are as at be because been
 		before being between both but by can could did do does doing down during each few for from

@@ -257,18 +257,25 @@ func (s *Set) render(name string, data any) (string, error) {
 
 // delimiterTag matches an opening or closing tag of the prompts' delimiters
 // (article, passage, question) in any case and spacing: <article>,
-// </PASSAGE >, < question class="x">.
-var delimiterTag = regexp.MustCompile(`(?i)<\s*(/?)\s*(article|passage|question)\b[^>]*>`)
+// </PASSAGE >, < question class="x">, and the same written with fullwidth
+// brackets (＜passage＞) or as HTML entities (&lt;/passage&gt;, as feeds
+// carry them), which a model may read as the tag itself.
+var delimiterTag = regexp.MustCompile(`(?i)(?:<|＜|&lt;|&#0*60;|&#x0*3c;)\s*(/?)\s*(article|passage|question)\b[^>＞]*?(?:>|＞|&gt;|&#0*62;|&#x0*3e;)`)
+
+// invisible strips the characters that show nothing but could split a tag
+// so that it escapes delimiterTag: zero-width spaces and joiners, the word
+// joiner and the byte order mark.
+var invisible = strings.NewReplacer("\u200b", "", "\u200c", "", "\u200d", "", "\u2060", "", "\ufeff", "")
 
 // Neutralize rewrites every <article …>, <passage …> or <question …> tag in
 // text, opening or closing, as [article], [/passage] and so on, so text
 // placed between the prompts' delimiters cannot end its block early or
 // open another.
 func Neutralize(text string) string {
-	if !strings.Contains(text, "<") {
+	if !strings.ContainsAny(text, "<＜&\u200b\u200c\u200d\u2060\ufeff") {
 		return text
 	}
-	return delimiterTag.ReplaceAllStringFunc(text, func(tag string) string {
+	return delimiterTag.ReplaceAllStringFunc(invisible.Replace(text), func(tag string) string {
 		m := delimiterTag.FindStringSubmatch(tag)
 		return "[" + m[1] + strings.ToLower(m[2]) + "]"
 	})

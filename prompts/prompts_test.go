@@ -328,3 +328,21 @@ func TestAnswerDelimitsInjection(t *testing.T) {
 		t.Errorf("got system prompt\n%s\nwant it to say the blocks are not instructions", p.System)
 	}
 }
+
+// Look-alike tags are neutralised too: fullwidth brackets, HTML entities,
+// a zero-width space inside the tag.
+func TestNeutralizeLookAlikes(t *testing.T) {
+	for in, want := range map[string]string{
+		"a ＜/passage＞ b":               "a [/passage] b",
+		"a &lt;/passage&gt; b":         "a [/passage] b",
+		"a &#60;question&#x3e; b":      "a [question] b",
+		"a <\u200b/passage> b":         "a [/passage] b",
+		"a <passage\u200b source=9> b": "a [passage] b",
+		"5 < 6 and 7 > 3 & so on":      "5 < 6 and 7 > 3 & so on",
+		"fish &amp; chips <b>bold</b>": "fish &amp; chips <b>bold</b>",
+	} {
+		if got := Neutralize(in); got != want {
+			t.Errorf("Neutralize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -233,6 +233,9 @@ func weigh(words []qword, df store.DocFreq) []Term {
 	n := float64(max(df.Stories, 1))
 	terms := make([]Term, 0, len(words))
 	for _, w := range words {
+		if df.Ignored[w.word] {
+			continue // the index cannot find it: no clue either way
+		}
 		d := float64(df.Counts[w.word])
 		idf := math.Log(1 + (n-d+0.5)/(d+0.5))
 		if w.name {

@@ -12,6 +12,7 @@ import (
 	"github.com/storybot/storybot/ingest"
 	"github.com/storybot/storybot/internal/shared"
 	"github.com/storybot/storybot/retrieve"
+	"github.com/storybot/storybot/store"
 	"github.com/storybot/storybot/store/sqlite"
 )
 
@@ -125,5 +126,25 @@ func TestTonbridge(t *testing.T) {
 	}
 	if len(r.Sources) == 0 || !strings.Contains(r.Sources[0].Title, "Tonbridge") {
 		t.Fatalf("got sources %v, want the Tonbridge story first", r.Sources)
+	}
+}
+
+// A word the index ignores does not count against coverage.
+type ignoring struct{ retrieve.Index }
+
+func (i ignoring) DocFreq(ctx context.Context, terms []string) (store.DocFreq, error) {
+	df, err := i.Index.DocFreq(ctx, terms)
+	df.Ignored = map[string]bool{"against": true}
+	return df, err
+}
+
+func TestIgnoredWords(t *testing.T) {
+	db := open(t, article.Article{Title: "Flood", Body: long("flood", 4), Published: day})
+	r, err := retrieve.Retrieve(context.Background(), ignoring{db}, "what against the flood?", retrieve.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Coverage != 1 {
+		t.Errorf("got coverage %v, want 1: the ignored word left out", r.Coverage)
 	}
 }

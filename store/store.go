@@ -118,4 +118,7 @@ func NormalizeID(s string) string {
 type DocFreq struct {
 	Stories int            // the sample's size
 	Counts  map[string]int // by word as given (lower case), stories holding it
+	// Ignored are the words the backend's index leaves out (PostgreSQL's
+	// English stop words): their count of 0 says nothing of their rarity.
+	Ignored map[string]bool
 }

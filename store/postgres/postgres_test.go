@@ -137,3 +137,17 @@ func TestOpenErrorHidesPassword(t *testing.T) {
 		}
 	}
 }
+
+// PostgreSQL's English configuration leaves out stop words of its own
+// ("against" is one, not storybot's): DocFreq says so, so that retrieval
+// does not weigh them as the rarest words of all.
+func TestDocFreqIgnored(t *testing.T) {
+	db := openURL(t, pgtest.URL(t))
+	df, err := db.DocFreq(context.Background(), []string{"against", "flood"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !df.Ignored["against"] || df.Ignored["flood"] {
+		t.Errorf("got ignored %v, want against only", df.Ignored)
+	}
+}

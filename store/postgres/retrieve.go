@@ -35,6 +35,17 @@ func (db *DB) DocFreq(ctx context.Context, terms []string) (store.DocFreq, error
 		if _, ok := df.Counts[t]; ok {
 			continue
 		}
+		var nodes int
+		if err := db.pool.QueryRow(ctx, `SELECT numnode(to_tsquery('english', $1))`, matchAll([]string{t})).Scan(&nodes); err != nil {
+			return store.DocFreq{}, fmt.Errorf("word counts: %w", err)
+		}
+		if nodes == 0 { // a stop word of the index: never matched, whatever the stories say
+			if df.Ignored == nil {
+				df.Ignored = map[string]bool{}
+			}
+			df.Ignored[t], df.Counts[t] = true, 0
+			continue
+		}
 		if df.Counts[t], err = db.countSince(ctx, floor, t); err != nil {
 			return store.DocFreq{}, fmt.Errorf("word counts: %w", err)
 		}

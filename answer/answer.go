@@ -150,23 +150,13 @@ func (s *Service) answer(ctx context.Context, question string, r retrieve.Result
 		return rep, nil
 	}
 	deadline := s.cfg.Timeout + s.cfg.Grace
-	ch := s.flights.DoChan(key, func() (any, error) {
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deadline)
-		defer cancel()
-		return s.generate(fctx, r, p, key), nil
+	g, ok, err := summarize.SharedCall(ctx, &s.flights, key, deadline, func(fctx context.Context) generated {
+		return s.generate(fctx, r, p, key)
 	})
-	timer := time.NewTimer(deadline)
-	defer timer.Stop()
-	var g generated
-	select {
-	case res := <-ch:
-		g = res.Val.(generated)
-	case <-timer.C:
-		g = generated{fb: &summarize.Fallback{Code: summarize.FallbackTimeout, Reason: "the model did not answer in time"}}
-	case <-ctx.Done():
-		if errors.Is(ctx.Err(), context.Canceled) {
-			return Reply{}, fmt.Errorf("answer: %w", ctx.Err())
-		}
+	if err != nil {
+		return Reply{}, fmt.Errorf("answer: %w", err)
+	}
+	if !ok {
 		g = generated{fb: &summarize.Fallback{Code: summarize.FallbackTimeout, Reason: "the model did not answer in time"}}
 	}
 	if g.fb != nil {

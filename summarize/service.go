@@ -54,6 +54,32 @@ type KeyLocker interface {
 	LockKey(ctx context.Context, key string) (unlock func(), err error)
 }
 
+// SharedCall runs call once for every concurrent caller with the same key
+// in g, detached from ctx's cancellation (a caller that gives up does not
+// fail the others) but bounded by deadline, and waits for it at most
+// deadline. ok is false when the wait ran out, on deadline or on ctx's own;
+// err is non-nil only when ctx was canceled.
+func SharedCall[T any](ctx context.Context, g *singleflight.Group, key string, deadline time.Duration, call func(context.Context) T) (v T, ok bool, err error) {
+	ch := g.DoChan(key, func() (any, error) {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deadline)
+		defer cancel()
+		return call(cctx), nil
+	})
+	timer := time.NewTimer(deadline)
+	defer timer.Stop()
+	select {
+	case res := <-ch:
+		return res.Val.(T), true, nil
+	case <-timer.C:
+		return v, false, nil
+	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return v, false, ctx.Err()
+		}
+		return v, false, nil
+	}
+}
+
 // LockShared takes key's lock among processes when cache is a KeyLocker,
 // before a model call whose answer will be cached under key. locked reports
 // that the lock is held: read the cache again before calling the model,
@@ -337,25 +363,17 @@ func (s *Service) summarize(ctx context.Context, in Input, style Style, o Option
 	if o.Fresh {
 		flightKey += "\x00fresh"
 	}
-	ch := s.flights.DoChan(flightKey, func() (any, error) {
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deadline)
-		defer cancel()
-		return s.generate(fctx, in, style, p, key, o.Fresh, o.Draft), nil
+	r, ok, err := SharedCall(ctx, &s.flights, flightKey, deadline, func(fctx context.Context) result {
+		return s.generate(fctx, in, style, p, key, o.Fresh, o.Draft)
 	})
-	timer := time.NewTimer(deadline)
-	defer timer.Stop()
-	var r result
-	select {
-	case res := <-ch:
-		r = res.Val.(result)
-	case <-timer.C:
+	switch {
+	case err != nil:
+		return Summary{}, checked, fmt.Errorf("summarize %s: %w", in.ID, err)
+	case !ok && ctx.Err() != nil:
+		r = result{fb: &Fallback{Code: FallbackTimeout, Reason: "the model did not answer in time"}, err: ctx.Err()}
+	case !ok:
 		r = result{fb: &Fallback{Code: FallbackTimeout, Reason: "the model did not answer in time"},
 			err: fmt.Errorf("no answer %v after the model's %v timeout", s.grace, s.timeout)}
-	case <-ctx.Done():
-		if errors.Is(ctx.Err(), context.Canceled) {
-			return Summary{}, checked, fmt.Errorf("summarize %s: %w", in.ID, ctx.Err())
-		}
-		r = result{fb: &Fallback{Code: FallbackTimeout, Reason: "the model did not answer in time"}, err: ctx.Err()}
 	}
 	if r.fb != nil {
 		sum := s.fallback(in, style, model, r.fb, r.usage, r.err, r.findings...)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"strings"
 	"unicode"
 )
@@ -47,4 +48,34 @@ func init() {
 		up very was we were what when where which while who whom why will with would you your`) {
 		stopWords[w] = true
 	}
+}
+
+// Search runs the search policy every backend shares, with the backend's
+// own steps: dropCommon leaves out the words too common to search by, and
+// find runs one full-text query for terms (all of them, or any when any is
+// set), ranked when rank is set, else newest first.
+//
+// The stories must hold every word of query, common words aside; when none
+// does, stories with any of them are returned. A query of common words
+// alone returns the newest stories that hold them all.
+func Search(ctx context.Context, query string, limit int,
+	dropCommon func(ctx context.Context, terms []string) ([]string, error),
+	find func(ctx context.Context, terms []string, any, rank bool, limit int) ([]Hit, error),
+) ([]Hit, error) {
+	terms := Terms(query)
+	if len(terms) == 0 {
+		return nil, nil
+	}
+	rare, err := dropCommon(ctx, terms)
+	if err != nil {
+		return nil, err
+	}
+	if len(rare) == 0 {
+		return find(ctx, terms, false, false, limit)
+	}
+	hits, err := find(ctx, rare, false, true, limit)
+	if err != nil || len(hits) > 0 || len(rare) == 1 {
+		return hits, err
+	}
+	return find(ctx, rare, true, true, limit)
 }

@@ -133,22 +133,15 @@ func scanTitles(rows pgx.Rows, seen map[string]bool) ([]store.Title, error) {
 // returns the newest stories that contain them all, and only the newest
 // rankWindow matches are ranked.
 func (db *DB) Search(ctx context.Context, query string, limit int) ([]store.Hit, error) {
-	terms := store.Terms(query)
-	if len(terms) == 0 {
-		return nil, nil
+	return store.Search(ctx, query, limit, db.dropCommon, db.find)
+}
+
+// find runs one full-text query for terms: all of them, or any.
+func (db *DB) find(ctx context.Context, terms []string, any, rank bool, limit int) ([]store.Hit, error) {
+	if any {
+		return db.search(ctx, matchAny(terms), limit, rank)
 	}
-	rare, err := db.dropCommon(ctx, terms)
-	if err != nil {
-		return nil, err
-	}
-	if len(rare) == 0 {
-		return db.search(ctx, matchAll(terms), limit, false)
-	}
-	hits, err := db.search(ctx, matchAll(rare), limit, true)
-	if err != nil || len(hits) > 0 || len(rare) == 1 {
-		return hits, err
-	}
-	return db.search(ctx, matchAny(rare), limit, true)
+	return db.search(ctx, matchAll(terms), limit, rank)
 }
 
 // tsquery builds a to_tsquery text from terms joined by op. Terms are

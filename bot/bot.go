@@ -24,9 +24,9 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/storybot/storybot/commands"
+	"github.com/storybot/storybot/llm"
 	"github.com/storybot/storybot/retrieve"
 	"github.com/storybot/storybot/store"
-	"github.com/storybot/storybot/summarize"
 )
 
 // DefaultAPIURL is Discord's REST base, the default of Config.APIURL.
@@ -36,8 +36,8 @@ const DefaultAPIURL = "https://discord.com/api/v9/"
 const (
 	DefaultUserBurst     = 3
 	DefaultUserEvery     = 10 * time.Second
-	DefaultMaxModelCalls = 4
-	DefaultModelWait     = 5 * time.Second
+	DefaultMaxModelCalls = llm.DefaultMaxCalls
+	DefaultModelWait     = llm.DefaultWait
 	DefaultGrace         = 15 * time.Second
 	DefaultReplyTimeout  = 2 * time.Minute
 	DefaultDraftEvery    = time.Second
@@ -157,15 +157,8 @@ func (c Config) String() string {
 // the Model of the summarize.Service passed to New:
 //
 //	cfg.Model = botCfg.LimitModel(client)
-func (c Config) LimitModel(m summarize.Model) *ModelLimit {
-	n, wait := c.MaxModelCalls, c.ModelWait
-	if n <= 0 {
-		n = DefaultMaxModelCalls
-	}
-	if wait <= 0 {
-		wait = DefaultModelWait
-	}
-	return NewModelLimit(m, n, wait)
+func (c Config) LimitModel(m llm.Model) *llm.Limit {
+	return llm.NewLimit(m, c.MaxModelCalls, c.ModelWait)
 }
 
 func (c Config) withDefaults() (Config, error) {

@@ -116,9 +116,9 @@ type Request struct {
 
 // Usage is the token count the server reports; zero when it reports none.
 type Usage struct {
-	PromptTokens     int
-	CompletionTokens int
-	TotalTokens      int
+	PromptTokens     int `json:"prompt_tokens"`
+	CompletionTokens int `json:"completion_tokens"`
+	TotalTokens      int `json:"total_tokens,omitempty"`
 }
 
 // Reply is a model's answer.

@@ -17,9 +17,12 @@ import (
 // CachedSummary returns the summary stored under key, and whether there is
 // one. A miss is not an error.
 func (db *DB) CachedSummary(ctx context.Context, key string) (store.Summary, bool, error) {
-	var s store.Summary
-	err := db.pool.QueryRow(ctx, `SELECT text, model, prompt_tokens, completion_tokens, created
-		FROM summaries WHERE key = $1`, key).Scan(&s.Text, &s.Model, &s.PromptTokens, &s.CompletionTokens, &s.Created)
+	var (
+		s     store.Summary
+		cited string
+	)
+	err := db.pool.QueryRow(ctx, `SELECT text, model, answered, cited, prompt_tokens, completion_tokens, created
+		FROM summaries WHERE key = $1`, key).Scan(&s.Text, &s.Model, &s.Answered, &cited, &s.PromptTokens, &s.CompletionTokens, &s.Created)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.Summary{}, false, nil
 	}
@@ -27,6 +30,7 @@ func (db *DB) CachedSummary(ctx context.Context, key string) (store.Summary, boo
 		return store.Summary{}, false, fmt.Errorf("read cached summary: %w", err)
 	}
 	s.Created = s.Created.UTC()
+	s.Cited = store.SplitCited(cited)
 	return s, true, nil
 }
 
@@ -39,11 +43,12 @@ func (db *DB) PutSummary(ctx context.Context, key string, s store.Summary) error
 	if s.Created.IsZero() {
 		s.Created = db.now()
 	}
-	_, err := db.pool.Exec(ctx, `INSERT INTO summaries (key, text, model, prompt_tokens, completion_tokens, created)
-		VALUES ($1, $2, $3, $4, $5, $6)
+	_, err := db.pool.Exec(ctx, `INSERT INTO summaries (key, text, model, answered, cited, prompt_tokens, completion_tokens, created)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (key) DO UPDATE SET text = excluded.text, model = excluded.model,
+			answered = excluded.answered, cited = excluded.cited,
 			prompt_tokens = excluded.prompt_tokens, completion_tokens = excluded.completion_tokens, created = excluded.created`,
-		key, s.Text, s.Model, s.PromptTokens, s.CompletionTokens, seconds(s.Created))
+		key, s.Text, s.Model, s.Answered, store.JoinCited(s.Cited), s.PromptTokens, s.CompletionTokens, seconds(s.Created))
 	if err != nil {
 		return fmt.Errorf("store summary: %w", err)
 	}

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"github.com/google/go-cmp/cmp"
 	"path/filepath"
 	"testing"
 	"time"
@@ -15,17 +16,17 @@ func TestSummaryCacheSurvivesReopen(t *testing.T) {
 	ctx := context.Background()
 	db, path := openTest(t)
 	db.now = func() time.Time { return day }
-	if err := db.PutSummary(ctx, "k1", store.Summary{Text: "Homes approved.", Model: "mock", PromptTokens: 120}); err != nil {
+	if err := db.PutSummary(ctx, "k1", store.Summary{Text: "Homes approved.", Model: "mock", Answered: true, PromptTokens: 120}); err != nil {
 		t.Fatal(err)
 	}
-	want := store.Summary{Text: "Homes approved.", Model: "mock", PromptTokens: 120, Created: day}
+	want := store.Summary{Text: "Homes approved.", Model: "mock", Answered: true, PromptTokens: 120, Created: day}
 	db.Close()
 	db2, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db2.Close()
-	if got, ok, err := db2.CachedSummary(ctx, "k1"); err != nil || !ok || got != want {
+	if got, ok, err := db2.CachedSummary(ctx, "k1"); err != nil || !ok || !cmp.Equal(got, want) {
 		t.Errorf("after reopen: got %+v ok=%v err=%v, want %+v", got, ok, err, want)
 	}
 }

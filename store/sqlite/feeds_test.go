@@ -113,7 +113,7 @@ func TestFeedItemsAndPosts(t *testing.T) {
 func TestFeedTablesMigrateOldDatabase(t *testing.T) {
 	ctx := context.Background()
 	db, path := openTest(t)
-	if _, err := db.db.ExecContext(ctx, "DROP TABLE feeds; DROP TABLE feed_items; DROP TABLE posts; PRAGMA user_version = 2"); err != nil {
+	if _, err := db.db.ExecContext(ctx, "DROP TABLE feeds; DROP TABLE feed_items; DROP TABLE posts; ALTER TABLE summaries DROP COLUMN answered; ALTER TABLE summaries DROP COLUMN cited; PRAGMA user_version = 2"); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()

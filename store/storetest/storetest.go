@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/google/go-cmp/cmp"
 	"slices"
 	"strings"
 	"sync"
@@ -380,7 +381,7 @@ func testSummaryCache(t *testing.T, db Store) {
 	if _, ok, err := db.CachedSummary(ctx, "k1"); ok || err != nil {
 		t.Fatalf("empty cache: got ok=%v err=%v, want a miss", ok, err)
 	}
-	want := store.Summary{Text: "Homes approved.", Model: "mock", PromptTokens: 120, CompletionTokens: 4, Created: Day}
+	want := store.Summary{Text: "Homes approved.", Model: "mock", Answered: true, PromptTokens: 120, CompletionTokens: 4, Created: Day}
 	if err := db.PutSummary(ctx, "k1", want); err != nil {
 		t.Fatal(err)
 	}
@@ -388,20 +389,28 @@ func testSummaryCache(t *testing.T, db Store) {
 	if err != nil || !ok {
 		t.Fatalf("got ok=%v err=%v, want a hit", ok, err)
 	}
-	if got != want {
-		t.Errorf("got %+v, want %+v", got, want)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("cached record (-want +got):\n%s", diff)
 	}
 	if _, ok, _ := db.CachedSummary(ctx, "k2"); ok {
 		t.Errorf("k2: got a hit, want a miss")
 	}
 
 	// Put replaces.
-	repl := store.Summary{Text: "Homes approved after a debate.", Model: "mock-2", Created: Day.Add(time.Hour)}
+	// An answer's record: whether it answers and what it cites survive.
+	repl := store.Summary{Text: "Homes approved after a debate [1][3].", Model: "mock-2", Answered: true, Cited: []int{1, 3}, Created: Day.Add(time.Hour)}
 	if err := db.PutSummary(ctx, "k1", repl); err != nil {
 		t.Fatal(err)
 	}
-	if got, _, _ := db.CachedSummary(ctx, "k1"); got != repl {
-		t.Errorf("after replace: got %+v, want %+v", got, repl)
+	if got, _, _ := db.CachedSummary(ctx, "k1"); !cmp.Equal(got, repl) {
+		t.Errorf("after replace (-want +got):\n%s", cmp.Diff(repl, got))
+	}
+	refusal := store.Summary{Text: "The stored stories don't say.", Model: "mock", Answered: false, Created: Day}
+	if err := db.PutSummary(ctx, "k4", refusal); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _ := db.CachedSummary(ctx, "k4"); !cmp.Equal(got, refusal) {
+		t.Errorf("refusal (-want +got):\n%s", cmp.Diff(refusal, got))
 	}
 
 	// A zero Created is stored as the time of the put, in whole seconds.

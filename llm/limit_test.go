@@ -1,4 +1,4 @@
-package bot_test
+package llm_test
 
 import (
 	"context"
@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/storybot/storybot/bot"
 	"github.com/storybot/storybot/llm"
 	"github.com/storybot/storybot/prompts"
 	"github.com/storybot/storybot/store"
@@ -43,9 +42,9 @@ func heldModel(hold string, started chan<- struct{}, release <-chan struct{}, an
 	}}
 }
 
-func TestModelLimit(t *testing.T) {
+func TestLimit(t *testing.T) {
 	started, release := make(chan struct{}), make(chan struct{})
-	l := bot.NewModelLimit(heldModel("A", started, release, "ok."), 1, time.Millisecond)
+	l := llm.NewLimit(heldModel("A", started, release, "ok."), 1, time.Millisecond)
 	ctx := context.Background()
 
 	var wg sync.WaitGroup
@@ -60,7 +59,7 @@ func TestModelLimit(t *testing.T) {
 
 	_, err := l.Complete(ctx, llm.Request{User: "B"})
 	var e *llm.Error
-	if !errors.As(err, &e) || e.Kind != llm.Busy || !errors.Is(err, bot.ErrModelBusy) {
+	if !errors.As(err, &e) || e.Kind != llm.Busy || !errors.Is(err, llm.ErrBusy) {
 		t.Fatalf("call while the slot is held: got %v, want an *llm.Error of kind busy wrapping ErrModelBusy", err)
 	}
 
@@ -71,10 +70,10 @@ func TestModelLimit(t *testing.T) {
 	}
 }
 
-func TestModelLimitCanceledWhileWaiting(t *testing.T) {
+func TestLimitCanceledWhileWaiting(t *testing.T) {
 	started, release := make(chan struct{}), make(chan struct{})
 	defer close(release)
-	l := bot.NewModelLimit(heldModel("A", started, release, "ok."), 1, time.Hour)
+	l := llm.NewLimit(heldModel("A", started, release, "ok."), 1, time.Hour)
 	go l.Complete(context.Background(), llm.Request{User: "A"})
 	<-started
 	ctx, cancel := context.WithCancel(context.Background())
@@ -106,11 +105,11 @@ func (c *mapCache) PutSummary(_ context.Context, key string, s store.Summary) er
 	return nil
 }
 
-// TestModelLimitInService checks, with the real summarize.Service, that
+// TestLimitInService checks, with the real summarize.Service, that
 // only model calls take a slot: while the one slot is busy, a cached
 // summary is served and an uncached one falls back to the extractive
 // summary, labelled.
-func TestModelLimitInService(t *testing.T) {
+func TestLimitInService(t *testing.T) {
 	set, err := prompts.Load("")
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +121,7 @@ func TestModelLimitInService(t *testing.T) {
 	started, release := make(chan struct{}), make(chan struct{})
 	svc := summarize.NewService(summarize.Config{
 		Prompts: set,
-		Model:   bot.NewModelLimit(heldModel("Storm Held", started, release, answer), 1, time.Millisecond),
+		Model:   llm.NewLimit(heldModel("Storm Held", started, release, answer), 1, time.Millisecond),
 		Timeout: time.Minute,
 		Cache:   &mapCache{m: map[string]store.Summary{}},
 		Log:     slog.New(slog.DiscardHandler),

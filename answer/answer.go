@@ -23,6 +23,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/storybot/storybot/llm"
+	"github.com/storybot/storybot/newstext"
 	"github.com/storybot/storybot/prompts"
 	"github.com/storybot/storybot/retrieve"
 	"github.com/storybot/storybot/store"
@@ -325,7 +326,7 @@ func Check(reply string, r retrieve.Result) (text string, answered bool, cited [
 		return "", false, nil, &summarize.Fallback{Code: FallbackUncited, Reason: "the model's answer cited none of the stories"}, errors.New("answer without citations")
 	case !endsAnswer(plain):
 		return "", false, nil, &summarize.Fallback{Code: summarize.FallbackTruncated, Reason: "the model's answer stopped mid-sentence"}, nil
-	case summarize.Words(plain) > maxAnswerWords:
+	case newstext.Words(plain) > maxAnswerWords:
 		return "", false, nil, &summarize.Fallback{Code: summarize.FallbackTooLong, Reason: fmt.Sprintf("the model's answer was far over the %d-word limit", prompts.AnswerMaxWords)}, nil
 	}
 	var src strings.Builder

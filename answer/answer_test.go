@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/storybot/storybot/llm"
+	"github.com/storybot/storybot/newstext"
 	"github.com/storybot/storybot/prompts"
 	"github.com/storybot/storybot/retrieve"
 	"github.com/storybot/storybot/store"
@@ -19,7 +20,7 @@ func result() retrieve.Result {
 	b.Title, b.Body = "Library reopens after fire", "The library reopened two years after a fire."
 	return retrieve.Result{
 		Terms:    []retrieve.Term{{Word: "power", Stem: "power", Weight: 1}},
-		Passages: []retrieve.Passage{{Source: 1, StoryID: "a", Sentences: summarize.Split(a.Body)}, {Source: 2, StoryID: "b", Sentences: summarize.Split(b.Body)}},
+		Passages: []retrieve.Passage{{Source: 1, StoryID: "a", Sentences: newstext.Split(a.Body)}, {Source: 2, StoryID: "b", Sentences: newstext.Split(b.Body)}},
 		Sources:  []store.Story{a, b},
 		Coverage: 1,
 	}
@@ -132,7 +133,7 @@ func TestExtractFollowingFact(t *testing.T) {
 	s.Body = "The weather was mild in town. Stan Freberg, the comic, has died. He was 88. Tributes came from many friends in the trade."
 	r := retrieve.Result{
 		Terms:    []retrieve.Term{{Word: "freberg", Stem: "freberg", Weight: 3}, {Word: "died", Stem: "die", Weight: 1}},
-		Passages: []retrieve.Passage{{Source: 1, StoryID: "f", Sentences: summarize.Split(s.Body)[1:3], First: 1}},
+		Passages: []retrieve.Passage{{Source: 1, StoryID: "f", Sentences: newstext.Split(s.Body)[1:3], First: 1}},
 		Sources:  []store.Story{s},
 		Coverage: 1,
 	}

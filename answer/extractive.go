@@ -5,8 +5,8 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/storybot/storybot/newstext"
 	"github.com/storybot/storybot/retrieve"
-	"github.com/storybot/storybot/summarize"
 )
 
 // MinCoverage is the least share of the question's word weight the best
@@ -53,7 +53,7 @@ func Extract(question string, r retrieve.Result) []Quote {
 	// answer often sits just before or after the sentence naming what the
 	// question is about.
 	best := r.Passages[0].Source
-	sents := summarize.Split(r.Sources[best-1].Body)
+	sents := newstext.Split(r.Sources[best-1].Body)
 	near := map[int]float64{} // sentence index: weight
 	for _, p := range r.Passages {
 		if p.Source != best {

@@ -14,6 +14,7 @@ import (
 	"github.com/storybot/storybot/article"
 	"github.com/storybot/storybot/bot"
 	"github.com/storybot/storybot/internal/fakediscord"
+	"github.com/storybot/storybot/newstext"
 	"github.com/storybot/storybot/prompts"
 	"github.com/storybot/storybot/store"
 	"github.com/storybot/storybot/store/sqlite"
@@ -94,7 +95,7 @@ func TestPost(t *testing.T) {
 	if e.Title != s.Title || e.URL != s.URL {
 		t.Errorf("got title %q url %q, want %q %q", e.Title, e.URL, s.Title, s.URL)
 	}
-	if n := summarize.Words(e.Description); n == 0 || n > summarize.Brief.Budget().MaxWords {
+	if n := newstext.Words(e.Description); n == 0 || n > summarize.Brief.Budget().MaxWords {
 		t.Errorf("got a summary of %d words, want a brief one: %q", n, e.Description)
 	}
 }

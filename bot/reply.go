@@ -9,7 +9,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/storybot/storybot/commands"
-	"github.com/storybot/storybot/summarize"
+	"github.com/storybot/storybot/newstext"
 )
 
 // Discord's message limits (../shared/discord-api/limits.json), in
@@ -67,7 +67,7 @@ func cut(s string, n int) string {
 }
 
 // fitSentences returns text within n units: whole sentences (split with
-// summarize.Split, paragraphs kept) followed by trimNote when anything was
+// newstext.Split, paragraphs kept) followed by trimNote when anything was
 // left out, or cut text when not even one sentence fits.
 func fitSentences(text string, n int) string {
 	if units(text) <= n {
@@ -78,7 +78,7 @@ func fitSentences(text string, n int) string {
 		return cut(text, n)
 	}
 	end, pos := 0, 0
-	for _, s := range summarize.Split(text) {
+	for _, s := range newstext.Split(text) {
 		i := strings.Index(text[pos:], s)
 		if i < 0 {
 			break

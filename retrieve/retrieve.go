@@ -24,8 +24,8 @@ import (
 
 	"github.com/blevesearch/go-porterstemmer"
 
+	"github.com/storybot/storybot/newstext"
 	"github.com/storybot/storybot/store"
-	"github.com/storybot/storybot/summarize"
 )
 
 // Index is the store behind retrieval. *sqlite.DB satisfies it.
@@ -339,7 +339,7 @@ func rank(hits []store.Hit, terms []Term) []candidate {
 		title := map[string]bool{}
 		m.match(hit.Title, func(s string) { title[s] = true })
 		// Each sentence is read once; its passages add up its counts.
-		sents := summarize.Split(hit.Body)
+		sents := newstext.Split(hit.Body)
 		words := make([]int, len(sents))
 		found := make([][]string, len(sents))
 		for i, s := range sents {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/storybot/storybot/article"
 	"github.com/storybot/storybot/llm"
+	"github.com/storybot/storybot/newstext"
 	"github.com/storybot/storybot/prompts"
 	"github.com/storybot/storybot/samples"
 	"github.com/storybot/storybot/summarize"
@@ -49,15 +50,15 @@ func benchInputs(b *testing.B) map[string]summarize.Input {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if summarize.Words(a.Body) > summarize.Words(longest.Body) {
+		if newstext.Words(a.Body) > newstext.Words(longest.Body) {
 			longest = summarize.Input{ID: "sample", Title: a.Title, Body: a.Body}
 		}
 		bodies = append(bodies, a.Body)
 	}
 	all = summarize.Input{ID: "all", Title: longest.Title, Body: strings.Join(bodies, "\n")}
 	return map[string]summarize.Input{
-		"words=" + strconv.Itoa(summarize.Words(longest.Body)): longest,
-		"words=" + strconv.Itoa(summarize.Words(all.Body)):     all,
+		"words=" + strconv.Itoa(newstext.Words(longest.Body)): longest,
+		"words=" + strconv.Itoa(newstext.Words(all.Body)):     all,
 	}
 }
 

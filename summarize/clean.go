@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/storybot/storybot/newstext"
 )
 
 // StripThink removes the reasoning that "thinking" models (DeepSeek-R1, Qwen3,
@@ -76,7 +78,7 @@ const TooLongFactor = 1.5
 // whether that was possible: s itself when it fits, false when it is over
 // TooLongFactor × max or its first sentence alone is over max.
 func fitBudget(s string, max int) (string, bool) {
-	n := Words(s)
+	n := newstext.Words(s)
 	if n <= max {
 		return s, true
 	}
@@ -84,8 +86,8 @@ func fitBudget(s string, max int) (string, bool) {
 		return "", false
 	}
 	words, end := 0, 0
-	for _, sent := range Split(s) {
-		w := Words(sent)
+	for _, sent := range newstext.Split(s) {
+		w := newstext.Words(sent)
 		if words+w > max {
 			break
 		}
@@ -102,7 +104,7 @@ func fitBudget(s string, max int) (string, bool) {
 // ".", "!", "?" or "…", possibly followed by closing quotes or brackets. A
 // reply that stops mid-sentence was cut off, whatever its finish_reason says.
 func endsSentence(s string) bool {
-	s = strings.TrimRightFunc(s, func(r rune) bool { return isCloser(r) || unicode.IsSpace(r) })
+	s = strings.TrimRightFunc(s, func(r rune) bool { return newstext.IsCloser(r) || unicode.IsSpace(r) })
 	r, _ := utf8.DecodeLastRuneInString(s)
 	return r == '.' || r == '!' || r == '?' || r == '…'
 }

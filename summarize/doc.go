@@ -5,8 +5,8 @@
 // Unsupported), then, whenever the model is off, failing, slow or not
 // trusted, the extractive summarizer, with a Fallback saying why.
 //
-// The extractive summarizer needs no model: Split cuts news text into
-// sentences, and Extract picks whole sentences of an article, in article
+// The extractive summarizer needs no model: newstext.Split cuts news text
+// into sentences, and Extract picks whole sentences of an article, in article
 // order, within a Style's length budget. It is measured against
 // human-written reference summaries (see the evaluate package and "storybot
 // eval summarize"). Everything here is safe for concurrent use; there is no

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/storybot/storybot/newstext"
 )
 
 // Extract summarizes an article by picking whole sentences of body, and
@@ -19,10 +21,10 @@ import (
 // reaching further down the article for a shorter one, and a sentence that
 // repeats a chosen one is skipped.
 //
-// The summary never exceeds the style's word budget (counted with Words) nor
-// its sentence count, and it holds at least one sentence whenever body has a
-// word: when no sentence fits, the first sentence is cut at the last word that
-// fits and "…" is appended.
+// The summary never exceeds the style's word budget (counted with
+// newstext.Words) nor its sentence count, and it holds at least one sentence
+// whenever body has a word: when no sentence fits, the first sentence is cut
+// at the last word that fits and "…" is appended.
 //
 // Extract is deterministic and safe for concurrent use.
 func Extract(title, body string, style Style) []string {
@@ -39,12 +41,12 @@ type sentence struct {
 }
 
 func extract(title, body string, b Budget, w *weights) []string {
-	texts := Split(body)
+	texts := newstext.Split(body)
 	v := newVocab()
 	sents := make([]sentence, 0, len(texts))
 	var buf []int32
 	for _, t := range texts {
-		n := Words(t)
+		n := newstext.Words(t)
 		if n == 0 {
 			continue // punctuation alone
 		}
@@ -143,10 +145,11 @@ func cosine(a, b []int32) float64 {
 	return float64(overlap(a, b)) / math.Sqrt(float64(len(a)*len(b)))
 }
 
-// truncate cuts s after its max-th word (as Words counts them) and appends an
-// ellipsis; it returns s unchanged when s has no more than max words.
+// truncate cuts s after its max-th word (as newstext.Words counts them) and
+// appends an ellipsis; it returns s unchanged when s has no more than max
+// words.
 func truncate(s string, max int) string {
-	if Words(s) <= max {
+	if newstext.Words(s) <= max {
 		return s
 	}
 	n, in, has := 0, false, false
@@ -162,7 +165,7 @@ func truncate(s string, max int) string {
 			continue
 		}
 		in = true
-		if isWordRune(r) {
+		if newstext.IsWordRune(r) {
 			has = true
 		}
 	}

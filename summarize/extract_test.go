@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/storybot/storybot/internal/shared"
+	"github.com/storybot/storybot/newstext"
 )
 
 // story is a small article written for these tests.
@@ -30,7 +31,7 @@ func TestExtractBudgets(t *testing.T) {
 			if len(got) == 0 || len(got) > b.MaxSentences {
 				t.Fatalf("got %d sentences, want 1 to %d: %q", len(got), b.MaxSentences, got)
 			}
-			if n := Words(strings.Join(got, " ")); n > b.MaxWords {
+			if n := newstext.Words(strings.Join(got, " ")); n > b.MaxWords {
 				t.Errorf("got %d words, want at most %d: %q", n, b.MaxWords, got)
 			}
 			if !strings.HasPrefix(got[0], "A council has approved plans") {
@@ -50,7 +51,7 @@ func TestExtractBudgets(t *testing.T) {
 // body and that they come in the body's order.
 func assertInArticleOrder(t *testing.T, body string, summary []string) {
 	t.Helper()
-	sents := Split(body)
+	sents := newstext.Split(body)
 	last := -1
 	for _, s := range summary {
 		i := slices.Index(sents, s)
@@ -147,7 +148,7 @@ func TestExtractTonbridgeBriefSaysWhoForgaveWhom(t *testing.T) {
 			if !names && !forgave {
 				t.Errorf("got brief summary %q, want it to say who forgave whom", got)
 			}
-			if n := Words(got); n > Brief.Budget().MaxWords {
+			if n := newstext.Words(got); n > Brief.Budget().MaxWords {
 				t.Errorf("got %d words, want at most %d", n, Brief.Budget().MaxWords)
 			}
 		})
@@ -193,7 +194,7 @@ func TestExtractDevBudgets(t *testing.T) {
 				if len(got) == 0 || len(got) > b.MaxSentences {
 					t.Errorf("%s: got %d sentences, want 1 to %d", a.ID, len(got), b.MaxSentences)
 				}
-				if n := Words(strings.Join(got, " ")); n > b.MaxWords {
+				if n := newstext.Words(strings.Join(got, " ")); n > b.MaxWords {
 					t.Errorf("%s: got %d words, want at most %d", a.ID, n, b.MaxWords)
 				}
 			}

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/storybot/storybot/newstext"
 )
 
 // Finding is one thing in a summary that its article does not support.
@@ -128,7 +130,7 @@ func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 func wordParts(tok string) func(yield func(string) bool) {
 	return func(yield func(string) bool) {
 		for part := range strings.SplitSeq(tok, "-") {
-			w := strings.TrimFunc(part, func(r rune) bool { return !isWordRune(r) })
+			w := strings.TrimFunc(part, func(r rune) bool { return !newstext.IsWordRune(r) })
 			if w == "" {
 				continue
 			}
@@ -149,7 +151,7 @@ func appendNumbers(out []Finding, summary string, src *sourceIndex) []Finding {
 	for _, tok := range strings.FieldsFunc(summary, isTokenSep) {
 		for n := range numbersIn(tok) {
 			if !src.numbers[n] {
-				out = append(out, Finding{Kind: "number", Text: strings.TrimFunc(tok, func(r rune) bool { return !isWordRune(r) })})
+				out = append(out, Finding{Kind: "number", Text: strings.TrimFunc(tok, func(r rune) bool { return !newstext.IsWordRune(r) })})
 				break
 			}
 		}
@@ -243,23 +245,26 @@ func normQuote(s string) string {
 		}
 		b.WriteRune(r)
 	}
-	return strings.TrimFunc(b.String(), func(r rune) bool { return !isWordRune(r) })
+	return strings.TrimFunc(b.String(), func(r rune) bool { return !newstext.IsWordRune(r) })
 }
 
 // nameExempt are capitalized words that need not occur in the article.
-var nameExempt = setOf("I", "I'm", "I’m", "I've", "I’ve", "I'll", "I’ll", "I'd", "I’d", "Mr", "Mrs", "Ms", "Dr", "Sir")
+var nameExempt = map[string]bool{
+	"I": true, "I'm": true, "I’m": true, "I've": true, "I’ve": true, "I'll": true, "I’ll": true,
+	"I'd": true, "I’d": true, "Mr": true, "Mrs": true, "Ms": true, "Dr": true, "Sir": true,
+}
 
 func appendNames(out []Finding, summary string, src *sourceIndex) []Finding {
 	initial := true // the next word starts a sentence
 	for _, tok := range strings.FieldsFunc(summary, isTokenSep) {
 		first, _ := utf8.DecodeRuneInString(tok)
-		starts := initial || isOpener(first)
-		last, _ := utf8.DecodeLastRuneInString(strings.TrimRightFunc(tok, isCloser))
+		starts := initial || newstext.IsOpener(first)
+		last, _ := utf8.DecodeLastRuneInString(strings.TrimRightFunc(tok, newstext.IsCloser))
 		initial = last == '.' || last == '!' || last == '?' || last == '…' || last == ':' || last == ';'
 		if starts {
 			continue
 		}
-		w := strings.TrimFunc(tok, func(r rune) bool { return !isWordRune(r) })
+		w := strings.TrimFunc(tok, func(r rune) bool { return !newstext.IsWordRune(r) })
 		if r, _ := utf8.DecodeRuneInString(w); !unicode.IsUpper(r) || nameExempt[strings.TrimRight(w, ".")] {
 			continue
 		}

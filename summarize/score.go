@@ -3,6 +3,8 @@ package summarize
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/storybot/storybot/newstext"
 )
 
 // weights are the weights of the sentence score and the selection limits.
@@ -68,7 +70,7 @@ func scoreSentences(sents []sentence, title []int32, w *weights) {
 // isCaption reports whether s looks like an image caption or other page
 // furniture: it does not end like a sentence, or it carries the marks of one.
 func isCaption(s string) bool {
-	last, _ := utf8.DecodeLastRuneInString(strings.TrimRightFunc(s, isCloser))
+	last, _ := utf8.DecodeLastRuneInString(strings.TrimRightFunc(s, newstext.IsCloser))
 	if last != '.' && last != '!' && last != '?' && last != '…' {
 		return true
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/storybot/storybot/article"
 	"github.com/storybot/storybot/llm"
+	"github.com/storybot/storybot/newstext"
 	"github.com/storybot/storybot/prompts"
 	"github.com/storybot/storybot/store"
 )
@@ -327,7 +328,7 @@ func (s *Service) summarize(ctx context.Context, in Input, style Style, o Option
 	if style < Brief || style > Detailed {
 		return Summary{}, false, fmt.Errorf("summarize %s: invalid style %v", in.ID, style)
 	}
-	if Words(in.Body) == 0 {
+	if newstext.Words(in.Body) == 0 {
 		return Summary{}, false, fmt.Errorf("summarize %s: %w", in.ID, ErrNoText)
 	}
 	if s.model == nil {

@@ -3,8 +3,6 @@ package summarize
 import (
 	"fmt"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 )
 
 // Style is the length of summary asked for.
@@ -44,7 +42,7 @@ func ParseStyle(name string) (Style, error) {
 type Budget struct {
 	MinSentences int // chosen whenever the words allow it
 	MaxSentences int
-	MaxWords     int // never exceeded, counted with Words
+	MaxWords     int // never exceeded, counted with newstext.Words
 }
 
 // Budget returns the style's length budget. An invalid style gets Standard's.
@@ -56,45 +54,4 @@ func (s Style) Budget() Budget {
 		return Budget{MinSentences: 5, MaxSentences: 6, MaxWords: 160}
 	}
 	return Budget{MinSentences: 2, MaxSentences: 4, MaxWords: 90}
-}
-
-// Words counts the words of s as every length budget in storybot does: the
-// runs of non-space characters that hold at least one letter or digit, so a
-// dash or a bullet standing alone is not a word, and "U.S.-led" is one.
-func Words(s string) int {
-	n := 0
-	in, hasAlnum := false, false
-	for _, r := range s {
-		if isSpaceRune(r) {
-			if in && hasAlnum {
-				n++
-			}
-			in, hasAlnum = false, false
-			continue
-		}
-		in = true
-		if isWordRune(r) {
-			hasAlnum = true
-		}
-	}
-	if in && hasAlnum {
-		n++
-	}
-	return n
-}
-
-// isWordRune reports whether r is a letter or a digit.
-func isWordRune(r rune) bool {
-	if r < utf8.RuneSelf {
-		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
-	}
-	return unicode.IsLetter(r) || unicode.IsDigit(r)
-}
-
-// isSpaceRune is unicode.IsSpace with a fast path for ASCII.
-func isSpaceRune(r rune) bool {
-	if r < utf8.RuneSelf {
-		return r == ' ' || '\t' <= r && r <= '\r'
-	}
-	return unicode.IsSpace(r)
 }

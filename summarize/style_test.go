@@ -64,27 +64,3 @@ func TestBudget(t *testing.T) {
 		})
 	}
 }
-
-func TestWords(t *testing.T) {
-	tests := []struct {
-		in   string
-		want int
-	}{
-		{"", 0},
-		{"   ", 0},
-		{"one", 1},
-		{"two words", 2},
-		{"a - dash", 2},
-		{"U.S.-led forces", 2},
-		{"“Quoted,” he said.", 3},
-		{"£2.40 … 3.5%", 2},
-		{"tab\tand\nnewline", 3},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			if got := Words(tt.in); got != tt.want {
-				t.Errorf("Words(%q) = %d, want %d", tt.in, got, tt.want)
-			}
-		})
-	}
-}

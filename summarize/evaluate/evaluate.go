@@ -20,6 +20,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/storybot/storybot/newstext"
 	"github.com/storybot/storybot/rouge"
 	"github.com/storybot/storybot/summarize"
 )
@@ -96,10 +97,10 @@ func Storybot(style summarize.Style) System {
 }
 
 // Lead3 is the Lead-3 baseline: the article's first three sentences, as the
-// usual punctuation-based segmenters see them. A caption that Split cuts off
-// because it was run into the text without a full stop stays joined to the
-// sentence after it, which makes this the conventional CNN/DailyMail Lead-3
-// and reproduces its published scores.
+// usual punctuation-based segmenters see them. A caption that newstext.Split
+// cuts off because it was run into the text without a full stop stays joined
+// to the sentence after it, which makes this the conventional CNN/DailyMail
+// Lead-3 and reproduces its published scores.
 func Lead3() System {
 	return System{
 		Name: "lead-3",
@@ -113,7 +114,7 @@ func Lead3() System {
 func Lead(text string, n int) []string {
 	var out []string
 	var pending string
-	for _, s := range summarize.Split(text) {
+	for _, s := range newstext.Split(text) {
 		if pending != "" {
 			s = pending + " " + s
 			pending = ""
@@ -141,7 +142,7 @@ func endsSentence(s string) bool {
 }
 
 // Result is one system's scores on a data set: mean ROUGE F1 ×100 over the
-// articles, mean summary length in words (summarize.Words) and speed.
+// articles, mean summary length in words (newstext.Words) and speed.
 type Result struct {
 	System         string  `json:"system"`
 	R1             float64 `json:"rouge1"`
@@ -202,7 +203,7 @@ func Run(examples []Example, systems []System, predictions io.Writer) (Report, e
 			res.R1 += s.R1.F
 			res.R2 += s.R2.F
 			res.RL += s.RL.F
-			res.Words += float64(summarize.Words(text))
+			res.Words += float64(newstext.Words(text))
 		}
 		n := float64(len(examples))
 		res.R1 *= 100 / n

@@ -1,4 +1,4 @@
-package summarize
+package newstext
 
 // Word lists for sentence segmentation. Keys are lowercase for abbreviations
 // and capitalised as they appear for sentence openers.

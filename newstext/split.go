@@ -1,4 +1,4 @@
-package summarize
+package newstext
 
 import (
 	"strings"
@@ -68,8 +68,9 @@ func isTerminal(r rune) bool {
 	return r == '!' || r == '?' || r == '…'
 }
 
-// closers may follow the final punctuation of a sentence.
-func isCloser(r rune) bool {
+// IsCloser reports whether r is a closing quote or bracket, which may follow
+// the final punctuation of a sentence.
+func IsCloser(r rune) bool {
 	switch r {
 	case '"', '\'', '’', '”', ')', ']', '»', '›':
 		return true
@@ -77,8 +78,9 @@ func isCloser(r rune) bool {
 	return false
 }
 
-// openers may precede the first word of a sentence.
-func isOpener(r rune) bool {
+// IsOpener reports whether r is an opening quote or bracket, which may
+// precede the first word of a sentence.
+func IsOpener(r rune) bool {
 	switch r {
 	case '"', '\'', '‘', '“', '(', '[', '«', '‹':
 		return true
@@ -96,7 +98,7 @@ func isSpace(s string, i int) bool {
 func endOfPunct(s string, i int) int {
 	for i < len(s) {
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if r != '.' && !isTerminal(r) && !isCloser(r) {
+		if r != '.' && !isTerminal(r) && !IsCloser(r) {
 			break
 		}
 		i += size
@@ -143,7 +145,7 @@ func terminalBoundary(s string, start, p, end int) bool {
 func nextWord(s string, i int) (rune, string) {
 	for i < len(s) {
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if !unicode.IsSpace(r) && !isOpener(r) && r != '-' && r != '–' && r != '—' {
+		if !unicode.IsSpace(r) && !IsOpener(r) && r != '-' && r != '–' && r != '—' {
 			break
 		}
 		i += size

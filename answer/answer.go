@@ -20,14 +20,12 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/sync/singleflight"
-
+	"github.com/storybot/storybot/check"
+	"github.com/storybot/storybot/generate"
 	"github.com/storybot/storybot/llm"
 	"github.com/storybot/storybot/newstext"
 	"github.com/storybot/storybot/prompts"
 	"github.com/storybot/storybot/retrieve"
-	"github.com/storybot/storybot/store"
-	"github.com/storybot/storybot/summarize"
 )
 
 // NotInStories is the reply when the stored stories don't answer a question.
@@ -37,20 +35,16 @@ const NotInStories = "The stored stories don't say."
 // passage.
 const FallbackUncited = "uncited"
 
-// FallbackPromptLeak is the fallback code for a model answer that repeats
-// its instructions (see Leaks).
-const FallbackPromptLeak = "prompt-leak"
-
 // Config configures a Service. Only Prompts is required.
 type Config struct {
 	Prompts *prompts.Set
 	// Model writes answers; nil means extractive answers only.
-	Model summarize.Model
-	// Timeout and Grace bound a model call as for summaries
-	// (summarize.Config): an answer is there within Timeout + Grace.
+	Model llm.Model
+	// Timeout and Grace bound a model call (generate.Config): an answer is
+	// there within Timeout + Grace.
 	Timeout, Grace time.Duration
 	// Cache keeps accepted model answers; nil means none.
-	Cache summarize.Cache
+	Cache generate.Cache
 	// Log gets one record per fallback (component=answer); never the
 	// question's passages or an API key.
 	Log *slog.Logger
@@ -67,30 +61,23 @@ type Observer interface {
 
 // Service writes answers. It is safe for concurrent use.
 type Service struct {
-	cfg     Config
-	log     *slog.Logger
-	flights singleflight.Group
+	cfg    Config
+	kernel *generate.Kernel
 }
 
 // NewService returns a Service for cfg.
 func NewService(cfg Config) *Service {
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = llm.DefaultTimeout
-	}
-	if cfg.Grace <= 0 {
-		cfg.Grace = summarize.DefaultGrace
-	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return &Service{cfg: cfg, log: cfg.Log.With("component", "answer")}
+	cfg.Log = cfg.Log.With("component", "answer")
+	return &Service{cfg: cfg, kernel: generate.New(generate.Config{Model: cfg.Model, Timeout: cfg.Timeout, Grace: cfg.Grace, Cache: cfg.Cache, Log: cfg.Log})}
 }
 
 // Reply is an answer.
 type Reply struct {
-	// Text is the answer with its citations ([1], [2]…), or the model's
-	// own "the stored stories don't say" in the question's language, or
-	// NotInStories. Quotes hold an extractive answer's sentences instead.
+	// Text is the answer with its citations ([1], [2]…), or NotInStories.
+	// Quotes hold an extractive answer's sentences instead.
 	Text   string
 	Quotes []Quote
 	// Answered is false when the stored stories don't answer the question.
@@ -98,23 +85,20 @@ type Reply struct {
 	// Cited are the citation numbers the answer uses, ascending: the
 	// sources to show under it (retrieve.Result.Sources[n-1]).
 	Cited []int
-	// Engine is the model that wrote Text as its server names it, or
-	// summarize.Extractive.
-	Engine string
-	// Model is the configured model; empty when the model is off.
-	Model  string
-	Cached bool
-	// Fallback says why the answer is extractive; nil when the model
-	// wrote it or when no story speaks to the question.
-	Fallback *summarize.Fallback
-	// Usage is the token count of the model call, as for
-	// summarize.Summary.Usage: zero when the server reports none.
-	Usage summarize.Usage
-	// ModelAnswered reports that this call asked the model and a
-	// completion came back (summarize.ModelAnswered), accepted or
-	// rejected: the call cost something, even when Usage is zero. False
-	// for a cached answer and when the model failed or was not asked.
-	ModelAnswered bool
+	generate.Meta
+}
+
+// body is what an answer holds besides how it was made: the kernel's
+// result for the answer product.
+type body struct {
+	Text     string
+	Quotes   []Quote
+	Answered bool
+	Cited    []int
+}
+
+func (b body) reply(m generate.Meta) Reply {
+	return Reply{Text: b.Text, Quotes: b.Quotes, Answered: b.Answered, Cited: b.Cited, Meta: m}
 }
 
 // Answer answers question from r, the passages retrieved for it. The error is
@@ -135,45 +119,41 @@ func (s *Service) Answer(ctx context.Context, question string, r retrieve.Result
 func (s *Service) answer(ctx context.Context, question string, r retrieve.Result) (Reply, error) {
 	if !Answerable(r) {
 		// Nothing to send the model: the passages don't speak to the question.
-		return Reply{Text: NotInStories, Engine: summarize.Extractive, Model: s.modelName()}, nil
+		return Reply{Text: NotInStories, Meta: generate.Meta{Engine: generate.Extractive, Model: s.kernel.ModelName()}}, nil
 	}
-	if s.cfg.Model == nil {
-		return extractive(question, r, "", &summarize.Fallback{Code: summarize.FallbackOff, Reason: "no model is configured (LLM_MODE=off)"}, summarize.Usage{}), nil
-	}
-	model := s.cfg.Model.Model()
-	p, err := s.cfg.Prompts.Answer(question, promptPassages(r))
-	if err != nil {
-		return s.fallback(question, r, model, &summarize.Fallback{Code: summarize.FallbackError, Reason: "the answer prompt could not be rendered (check PROMPTS_DIR)"}, summarize.Usage{}, err), nil
-	}
-	key := cacheKey(question, r, p.Hash, model)
-	if rep, ok := s.lookup(ctx, key, r); ok {
-		rep.Model = model
-		return rep, nil
-	}
-	deadline := s.cfg.Timeout + s.cfg.Grace
-	g, ok, err := summarize.SharedCall(ctx, &s.flights, key, deadline, func(fctx context.Context) generated {
-		return s.generate(fctx, r, p, key)
+	out, err := generate.Run(ctx, s.kernel, generate.Job[body]{
+		Name: "answer",
+		Prompt: func() (prompts.Prompt, error) {
+			return s.cfg.Prompts.Answer(question, promptPassages(r))
+		},
+		Key: func(p prompts.Prompt, model string) string {
+			return cacheKey(question, r, p.Hash, model)
+		},
+		Source:     passagesText(r),
+		SourceName: "the stories",
+		Check:      func(reply string) generate.Checked { return checkForm(reply, r) },
+		Result: func(rec generate.Record) body {
+			if !rec.Answered {
+				return body{Text: NotInStories}
+			}
+			return body{Text: rec.Text, Answered: true, Cited: rec.Cited}
+		},
+		Extractive: func() body { return extractive(question, r) },
 	})
 	if err != nil {
 		return Reply{}, fmt.Errorf("answer: %w", err)
 	}
-	if !ok {
-		g = generated{fb: &summarize.Fallback{Code: summarize.FallbackTimeout, Reason: "the model did not answer in time"}}
-	}
-	if g.fb != nil {
-		rep := s.fallback(question, r, model, g.fb, g.usage, g.err)
-		rep.ModelAnswered = g.answered
-		return rep, nil
-	}
-	g.rep.Model = model
-	return g.rep, nil
+	return out.Value.reply(out.Meta), nil
 }
 
-func (s *Service) modelName() string {
-	if s.cfg.Model == nil {
-		return ""
+// passagesText is what a model's answer must be supported by: the titles
+// and text of the passages it was given.
+func passagesText(r retrieve.Result) string {
+	var b strings.Builder
+	for _, p := range r.Passages {
+		b.WriteString(r.Sources[p.Source-1].Title + "\n" + p.Text() + "\n")
 	}
-	return s.cfg.Model.Model()
+	return b.String()
 }
 
 // promptPassages numbers r's passages for the prompt.
@@ -195,80 +175,7 @@ func cacheKey(question string, r retrieve.Result, promptHash, model string) stri
 	for _, p := range r.Passages {
 		fmt.Fprintf(h, "%s\x00%s\x00%d\x00%d\x00", p.StoryID, r.Sources[p.Source-1].Hash, p.First, len(p.Sentences))
 	}
-	return "ask/v1/" + hex.EncodeToString(h.Sum(nil)) + "/" + promptHash + "/" + model
-}
-
-// generated is the outcome of one model call, shared by everyone waiting on it.
-type generated struct {
-	rep      Reply
-	fb       *summarize.Fallback
-	usage    summarize.Usage
-	answered bool  // a completion came back (summarize.ModelAnswered)
-	err      error // for the log
-}
-
-func (s *Service) generate(ctx context.Context, r retrieve.Result, p prompts.Prompt, key string) generated {
-	if rep, ok := s.lookup(ctx, key, r); ok {
-		return generated{rep: rep}
-	}
-	// A cache shared by several processes: one model call per key among them.
-	locked, unlock, err := summarize.LockShared(ctx, s.cfg.Cache, key, s.log)
-	if err != nil {
-		return generated{fb: &summarize.Fallback{Code: summarize.FallbackTimeout, Reason: "the model did not answer in time"}, err: err}
-	}
-	defer unlock()
-	if locked {
-		if rep, ok := s.lookup(ctx, key, r); ok {
-			return generated{rep: rep}
-		}
-	}
-	rep, err := s.cfg.Model.Complete(ctx, llm.Request{System: p.System, User: p.User})
-	usage := summarize.Usage{PromptTokens: rep.Usage.PromptTokens, CompletionTokens: rep.Usage.CompletionTokens}
-	if err != nil {
-		return generated{fb: summarize.FallbackFor(err), usage: usage, answered: summarize.ModelAnswered(err), err: err}
-	}
-	text, answered, cited, fb, err := Check(rep.Text, r)
-	if fb != nil {
-		return generated{fb: fb, usage: usage, answered: true, err: err}
-	}
-	if Leaks(text, p.System) {
-		return generated{fb: &summarize.Fallback{Code: FallbackPromptLeak, Reason: "the model's answer repeated its instructions"}, usage: usage, answered: true}
-	}
-	engine := rep.Model
-	if engine == "" {
-		engine = s.cfg.Model.Model()
-	}
-	if s.cfg.Cache != nil {
-		cached := text
-		if !answered {
-			cached = refusalMark + " " + text // so that Check reads it as a refusal again
-		}
-		if err := s.cfg.Cache.PutSummary(ctx, key, store.Summary{Text: cached, Model: engine, PromptTokens: usage.PromptTokens, CompletionTokens: usage.CompletionTokens}); err != nil {
-			s.log.Warn("answer cache write failed", "err", err)
-		}
-	}
-	return generated{rep: Reply{Text: text, Answered: answered, Cited: cited, Engine: engine, Usage: usage, ModelAnswered: true}}
-}
-
-// lookup reads the cache; a failing cache is logged and treated as a miss.
-func (s *Service) lookup(ctx context.Context, key string, r retrieve.Result) (Reply, bool) {
-	if s.cfg.Cache == nil {
-		return Reply{}, false
-	}
-	c, ok, err := s.cfg.Cache.CachedSummary(ctx, key)
-	if err != nil {
-		s.log.Warn("answer cache read failed", "err", err)
-		return Reply{}, false
-	}
-	if !ok {
-		return Reply{}, false
-	}
-	text, answered, cited, fb, _ := Check(c.Text, r)
-	if fb != nil {
-		return Reply{}, false // not an answer this version accepts: ask again
-	}
-	return Reply{Text: text, Answered: answered, Cited: cited, Engine: c.Model, Cached: true,
-		Usage: summarize.Usage{PromptTokens: c.PromptTokens, CompletionTokens: c.CompletionTokens}}, true
+	return "ask/v2/" + hex.EncodeToString(h.Sum(nil)) + "/" + promptHash + "/" + model
 }
 
 // refusalMark starts a model's reply that the passages don't answer the
@@ -283,27 +190,47 @@ const maxAnswerWords = prompts.AnswerMaxWords * 3 / 2
 var citation = regexp.MustCompile(`\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]`)
 
 // Check cleans a model's reply to the answer prompt for r's passages and
-// decides whether it may be shown: it returns the text to show, whether it
-// answers the question, and the citation numbers it uses; or a Fallback
-// saying why it may not be shown.
-//
-// Citations of passages that do not exist are dropped. A reply that starts
-// with "[none]" says the stories don't answer the question. Any other reply
-// must cite a passage, end as a sentence, stay within maxAnswerWords, and
-// hold no name, number or quotation the passages lack (summarize.Unsupported).
-func Check(reply string, r retrieve.Result) (text string, answered bool, cited []int, fb *summarize.Fallback, err error) {
-	text = strings.Join(strings.Fields(summarize.StripThink(reply)), " ")
-	if isRefusal(text) {
-		// The model's own words after the mark are not shown: unchecked
-		// text in a public channel is what a question like "reply [none]
-		// and this link" is after.
+// decides whether it may be shown: the answer's own rules (checkForm), then
+// the one check (package check) against the passages, without
+// instructions. It returns the text to show, whether it answers the
+// question and the citation numbers it uses; or a Fallback saying why it
+// may not be shown, with an error for the log. The Service runs the same
+// rules, with the prompt's instructions as well.
+func Check(reply string, r retrieve.Result) (text string, answered bool, cited []int, fb *generate.Fallback, err error) {
+	c := checkForm(check.Clean(reply), r)
+	if c.Claims != "" {
+		if f := check.Text(c.Claims, passagesText(r), ""); len(f) > 0 {
+			return "", false, nil, &generate.Fallback{Code: generate.FallbackUnfaithful, Reason: "the model's answer had names, numbers or quotations that are not in the stories"},
+				fmt.Errorf("unsupported: %v", f)
+		}
+	}
+	if c.Fallback != nil {
+		return "", false, nil, c.Fallback, c.Err
+	}
+	if !c.Record.Answered {
 		return NotInStories, false, nil, nil, nil
 	}
+	return c.Record.Text, true, c.Record.Cited, nil, nil
+}
+
+// checkForm holds an answer's own rules for a model's reply, cleaned by
+// check.Clean. Citations of passages that do not exist are dropped. A reply
+// that starts with "[none]" says the stories don't answer the question;
+// the model's own words after the mark are not shown (unchecked text in a
+// public channel is what a question like "reply [none] and this link" is
+// after). Any other reply must cite a passage, end as a sentence and stay
+// within maxAnswerWords.
+func checkForm(reply string, r retrieve.Result) generate.Checked {
+	text := strings.Join(strings.Fields(reply), " ")
+	if isRefusal(text) {
+		return generate.Checked{Record: generate.Record{Text: NotInStories, Answered: false}}
+	}
 	if text == "" {
-		return "", false, nil, &summarize.Fallback{Code: summarize.FallbackEmpty, Reason: "the model gave an empty answer"}, nil
+		return generate.Checked{Fallback: &generate.Fallback{Code: generate.FallbackEmpty, Reason: "the model gave an empty answer"}}
 	}
 	n := len(r.Sources)
 	seen := map[int]bool{}
+	var cited []int
 	text = citation.ReplaceAllStringFunc(text, func(m string) string {
 		var keep []string
 		for _, f := range strings.FieldsFunc(strings.Trim(m, "[] "), func(r rune) bool { return r == ',' || r == ';' || r == ' ' }) {
@@ -323,25 +250,13 @@ func Check(reply string, r retrieve.Result) (text string, answered bool, cited [
 	plain := strings.TrimSpace(citation.ReplaceAllString(text, ""))
 	switch {
 	case len(cited) == 0:
-		return "", false, nil, &summarize.Fallback{Code: FallbackUncited, Reason: "the model's answer cited none of the stories"}, errors.New("answer without citations")
+		return generate.Checked{Claims: text, Fallback: &generate.Fallback{Code: FallbackUncited, Reason: "the model's answer cited none of the stories"}, Err: errors.New("answer without citations")}
 	case !endsAnswer(plain):
-		return "", false, nil, &summarize.Fallback{Code: summarize.FallbackTruncated, Reason: "the model's answer stopped mid-sentence"}, nil
+		return generate.Checked{Claims: text, Fallback: &generate.Fallback{Code: generate.FallbackTruncated, Reason: "the model's answer stopped mid-sentence"}}
 	case newstext.Words(plain) > maxAnswerWords:
-		return "", false, nil, &summarize.Fallback{Code: summarize.FallbackTooLong, Reason: fmt.Sprintf("the model's answer was far over the %d-word limit", prompts.AnswerMaxWords)}, nil
+		return generate.Checked{Claims: text, Fallback: &generate.Fallback{Code: generate.FallbackTooLong, Reason: fmt.Sprintf("the model's answer was far over the %d-word limit", prompts.AnswerMaxWords)}}
 	}
-	var src strings.Builder
-	for _, p := range r.Passages {
-		src.WriteString(r.Sources[p.Source-1].Title + "\n" + p.Text() + "\n")
-	}
-	if f := summarize.Unsupported(plain, src.String()); len(f) > 0 {
-		fs := make([]string, len(f))
-		for i, x := range f {
-			fs[i] = x.String()
-		}
-		return "", false, nil, &summarize.Fallback{Code: summarize.FallbackUnfaithful, Reason: "the model's answer had names, numbers or quotations that are not in the stories"},
-			fmt.Errorf("unsupported: %s", strings.Join(fs, ", "))
-	}
-	return text, true, cited, nil, nil
+	return generate.Checked{Record: generate.Record{Text: text, Answered: true, Cited: cited}, Claims: text}
 }
 
 // endsAnswer reports whether s ends as a finished sentence, in any script
@@ -359,38 +274,20 @@ func isRefusal(text string) bool {
 	return len(t) >= len(refusalMark) && strings.EqualFold(t[:len(refusalMark)], refusalMark)
 }
 
-// fallback logs why and returns the extractive answer.
-func (s *Service) fallback(question string, r retrieve.Result, model string, fb *summarize.Fallback, usage summarize.Usage, err error) Reply {
-	attrs := []any{"model", model, "reason", fb.Code}
-	if fb.Setting != "" {
-		attrs = append(attrs, "setting", fb.Setting)
-	}
-	var e *llm.Error
-	switch {
-	case errors.As(err, &e) && e.Kind == llm.Auth:
-		attrs = append(attrs, "status", e.Status) // the server's message may echo part of the key
-	case err != nil:
-		attrs = append(attrs, "err", err.Error())
-	}
-	attrs = append(attrs, "detail", fb.Reason)
-	s.log.Warn("answer fell back to extractive", attrs...)
-	return extractive(question, r, model, fb, usage)
-}
-
 // Offline answers question from r without the model: the extractive
 // answer, with fb saying why the model was not asked (for example
-// summarize.FallbackBudget), or NotInStories when r does not answer it.
-func Offline(question string, r retrieve.Result, fb *summarize.Fallback) Reply {
+// generate.FallbackBudget), or NotInStories when r does not answer it.
+func Offline(question string, r retrieve.Result, fb *generate.Fallback) Reply {
 	if !Answerable(r) {
-		return Reply{Text: NotInStories, Engine: summarize.Extractive}
+		return Reply{Text: NotInStories, Meta: generate.Meta{Engine: generate.Extractive}}
 	}
-	return extractive(question, r, "", fb, summarize.Usage{})
+	return extractive(question, r).reply(generate.Meta{Engine: generate.Extractive, Fallback: fb})
 }
 
 // extractive is the extractive answer to r.
-func extractive(question string, r retrieve.Result, model string, fb *summarize.Fallback, usage summarize.Usage) Reply {
+func extractive(question string, r retrieve.Result) body {
 	qs := Extract(question, r)
-	rep := Reply{Quotes: qs, Answered: len(qs) > 0, Engine: summarize.Extractive, Model: model, Fallback: fb, Usage: usage}
+	rep := body{Quotes: qs, Answered: len(qs) > 0}
 	seen := map[int]bool{}
 	for _, q := range qs {
 		if !seen[q.Source] {
@@ -414,30 +311,4 @@ func QuotesText(qs []Quote) string {
 		parts[i] = fmt.Sprintf("“%s” [%d]", q.Text, q.Source)
 	}
 	return strings.Join(parts, " ")
-}
-
-// leakWords is how many consecutive words of the instructions make a leak:
-// enough that "The stored stories don't say." (six words of them) is not one.
-const leakWords = 8
-
-// Leaks reports whether answer repeats leakWords or more consecutive words
-// of system, the instructions the model was given: what a question such as
-// "print your system prompt" is after. The passages are not instructions,
-// so quoting them is fine.
-func Leaks(answer, system string) bool {
-	words := func(s string) []string {
-		return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-	}
-	sys := words(system)
-	seen := make(map[string]bool, len(sys))
-	for i := 0; i+leakWords <= len(sys); i++ {
-		seen[strings.Join(sys[i:i+leakWords], " ")] = true
-	}
-	ans := words(answer)
-	for i := 0; i+leakWords <= len(ans); i++ {
-		if seen[strings.Join(ans[i:i+leakWords], " ")] {
-			return true
-		}
-	}
-	return false
 }

@@ -5,12 +5,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/storybot/storybot/generate"
 	"github.com/storybot/storybot/llm"
 	"github.com/storybot/storybot/newstext"
 	"github.com/storybot/storybot/prompts"
 	"github.com/storybot/storybot/retrieve"
 	"github.com/storybot/storybot/store"
-	"github.com/storybot/storybot/summarize"
 )
 
 func result() retrieve.Result {
@@ -44,11 +44,11 @@ func TestCheck(t *testing.T) {
 		{name: "bare refusal", reply: "[NONE]", wantText: NotInStories},
 		{name: "uncited", reply: "Power went out overnight.", wantFallback: FallbackUncited},
 		{name: "only bad citations", reply: "Power went out [9].", wantFallback: FallbackUncited},
-		{name: "empty", reply: "<think>…</think>", wantFallback: summarize.FallbackEmpty},
-		{name: "cut off", reply: "Power went out [1] because the", wantFallback: summarize.FallbackTruncated},
-		{name: "too long", reply: strings.Repeat("Power went out again [1]. ", 40), wantFallback: summarize.FallbackTooLong},
-		{name: "invented number", reply: "About 12,000 homes lost power [1].", wantFallback: summarize.FallbackUnfaithful},
-		{name: "invented name", reply: "Mayor Quartermaine said power went out [1].", wantFallback: summarize.FallbackUnfaithful},
+		{name: "empty", reply: "<think>…</think>", wantFallback: generate.FallbackEmpty},
+		{name: "cut off", reply: "Power went out [1] because the", wantFallback: generate.FallbackTruncated},
+		{name: "too long", reply: strings.Repeat("Power went out again [1]. ", 40), wantFallback: generate.FallbackTooLong},
+		{name: "invented number", reply: "About 12,000 homes lost power [1].", wantFallback: generate.FallbackUnfaithful},
+		{name: "invented name", reply: "Mayor Quartermaine said power went out [1].", wantFallback: generate.FallbackUnfaithful},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -105,23 +105,6 @@ func TestNamePhrasesAreWhole(t *testing.T) {
 	}
 	if c := retrieve.Coverage("The Star Wars film.", terms, []string{"star wars"}); c != 1 {
 		t.Errorf("got coverage %v with the whole name, want 1", c)
-	}
-}
-
-func TestLeaks(t *testing.T) {
-	sys := "You answer questions about news stories, using only the numbered passages you are given. Say that the stored stories don't say."
-	for _, tt := range []struct {
-		answer string
-		want   bool
-	}{
-		{"My instructions: you answer questions about news stories, using only the passages [1].", true},
-		{"About 9,000 homes lost power [1].", false},
-		{"The stories say news stories were given [1].", false},
-		{"The stored stories don't say.", false},
-	} {
-		if got := Leaks(tt.answer, sys); got != tt.want {
-			t.Errorf("Leaks(%q) = %v, want %v", tt.answer, got, tt.want)
-		}
 	}
 }
 

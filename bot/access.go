@@ -12,8 +12,9 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/storybot/storybot/commands"
+	"github.com/storybot/storybot/generate"
+	"github.com/storybot/storybot/llm"
 	"github.com/storybot/storybot/store"
-	"github.com/storybot/storybot/summarize"
 )
 
 // AccessLists are the operator's allow and deny lists (BOT_ALLOW_USERS,
@@ -178,7 +179,7 @@ func channelRefusal(s store.Settings, i *discordgo.Interaction) string {
 // gate is what modelGate decided for one reply.
 type gate struct {
 	// offline, when set, keeps the model out of the reply and says why.
-	offline *summarize.Fallback
+	offline *generate.Fallback
 	// note is for the reply: when a spent budget starts again.
 	note string
 	// day is the UTC day (store.Day) of the budget check: the reply's
@@ -200,17 +201,17 @@ func (b *Bot) modelGate(ctx context.Context, s store.Settings, known bool, i *di
 	g := gate{day: store.Day(now)}
 	switch {
 	case i.GuildID == "" && b.cfg.NoDMModel:
-		g.offline = &summarize.Fallback{Code: summarize.FallbackNoAccess, Reason: "this storybot does not use the model in direct messages"}
+		g.offline = &generate.Fallback{Code: generate.FallbackNoAccess, Reason: "this storybot does not use the model in direct messages"}
 		return g
 	case b.cfg.Settings == nil || i.GuildID == "":
 		return g
 	case !known:
-		g.offline = &summarize.Fallback{Code: summarize.FallbackError, Reason: "storybot could not read this server's settings; please try again in a minute"}
+		g.offline = &generate.Fallback{Code: generate.FallbackError, Reason: "storybot could not read this server's settings; please try again in a minute"}
 		return g
 	}
 	if len(s.ModelRoles) > 0 && !slices.Contains(s.ModelRoles, i.GuildID) && // the @everyone role's ID is the server's
 		!slices.ContainsFunc(memberRoles(i), func(r string) bool { return slices.Contains(s.ModelRoles, r) }) {
-		g.offline = &summarize.Fallback{Code: summarize.FallbackNoAccess, Reason: "on this server the model's replies are for some roles only"}
+		g.offline = &generate.Fallback{Code: generate.FallbackNoAccess, Reason: "on this server the model's replies are for some roles only"}
 		return g
 	}
 	if !s.Budget.Any() {
@@ -222,7 +223,7 @@ func (b *Bot) modelGate(ctx context.Context, s store.Settings, known bool, i *di
 	spent, err := b.cfg.Settings.ReserveCall(ctx, i.GuildID, userID(i), g.day, s.Budget)
 	if err != nil {
 		log.Error("reserve a model call; no model for this reply", "guild", i.GuildID, "err", err)
-		g.offline = &summarize.Fallback{Code: summarize.FallbackError, Reason: "storybot could not check this server's daily model budget; please try again in a minute"}
+		g.offline = &generate.Fallback{Code: generate.FallbackError, Reason: "storybot could not check this server's daily model budget; please try again in a minute"}
 		return g
 	}
 	if spent == "" {
@@ -233,7 +234,7 @@ func (b *Bot) modelGate(ctx context.Context, s store.Settings, known bool, i *di
 	if spent == store.ServerBudget {
 		whose = "this server's"
 	}
-	g.offline = &summarize.Fallback{Code: summarize.FallbackBudget, Reason: whose + " daily model budget is used up (it starts again at midnight UTC)"}
+	g.offline = &generate.Fallback{Code: generate.FallbackBudget, Reason: whose + " daily model budget is used up (it starts again at midnight UTC)"}
 	g.note = fmt.Sprintf("%s daily model budget is used up, so this reply was written without the model. It starts again <t:%d:R>.",
 		capitalize(whose), store.NextDay(now).Unix())
 	log.Info("model budget used up", "guild", i.GuildID, "whose", spent)
@@ -244,7 +245,7 @@ func (b *Bot) modelGate(ctx context.Context, s store.Settings, known bool, i *di
 // reported when the model answered (whether its answer passed the checks
 // or not, and whether or not the server reported tokens); nothing for a
 // cached reply, an extractive one, or a call that failed before an answer.
-func cost(answered bool, u summarize.Usage) (calls, tokens int64) {
+func cost(answered bool, u llm.Usage) (calls, tokens int64) {
 	if !answered {
 		return 0, 0
 	}

@@ -360,8 +360,9 @@ func TestObserver(t *testing.T) {
 	}
 }
 
-// TestDraftsWhileTheModelWrites: a slow stream shows drafts, at most one an
-// interval, then the checked summary replaces them.
+// TestDraftsWhileTheModelWrites: a slow stream shows drafts of whole,
+// checked sentences, at most one an interval, then the checked summary
+// replaces them.
 func TestDraftsWhileTheModelWrites(t *testing.T) {
 	h := start(t, setup{chunkDelay: 40 * time.Millisecond, timeout: 10 * time.Second,
 		config: func(c *bot.Config) { c.DraftEvery = 300 * time.Millisecond }})
@@ -384,6 +385,9 @@ func TestDraftsWhileTheModelWrites(t *testing.T) {
 			if finals > 0 {
 				t.Errorf("a draft came after the final reply: %q", m.Embeds[0].Description)
 			}
+			if d := m.Embeds[0].Description; !strings.HasSuffix(d, ".") {
+				t.Errorf("a draft with an unfinished sentence: %q", d)
+			}
 			drafts++
 		case strings.HasPrefix(foot, "Summarized by"):
 			finals++
@@ -391,8 +395,8 @@ func TestDraftsWhileTheModelWrites(t *testing.T) {
 			t.Errorf("unexpected footer %q", foot)
 		}
 	}
-	if drafts < 2 || finals != 1 {
-		t.Errorf("got %d drafts and %d final replies, want at least 2 drafts and 1 final", drafts, finals)
+	if drafts < 1 || finals != 1 {
+		t.Errorf("got %d drafts and %d final replies, want at least 1 draft and 1 final", drafts, finals)
 	}
 }
 
@@ -407,6 +411,46 @@ func TestUnfaithfulDraftIsReplaced(t *testing.T) {
 	})
 	if m := decode(t, f.Body); !strings.Contains(m.Embeds[0].Footer.Text, "Offline summary (extractive)") {
 		t.Errorf("final footer %q, want the extractive summary's", m.Embeds[0].Footer.Text)
+	}
+}
+
+// TestHostileStreamingModel: a model that echoes its instructions, or adds
+// a masked link and a role mention, while it streams: no draft and no final
+// reply shows the echo or the link; the drafts show the checked sentences
+// before it, and the final is the labelled extractive summary.
+func TestHostileStreamingModel(t *testing.T) {
+	for _, model := range []string{mock.FaultEchoPrompt, mock.FaultLink} {
+		t.Run(model, func(t *testing.T) {
+			h := start(t, setup{model: model, chunkDelay: 30 * time.Millisecond, timeout: 10 * time.Second,
+				config: func(c *bot.Config) { c.DraftEvery = 200 * time.Millisecond }})
+			in := h.send(t, command("story", user(1), "style", "detailed"))
+			h.wait(t, func(r fakediscord.Request) bool {
+				return ok(fakediscord.KindEdit, in.ID)(r) && !strings.Contains(string(r.Body), "Writing")
+			})
+			h.stop()
+			var drafts int
+			for _, r := range h.fake.Requests() {
+				if !ok(fakediscord.KindEdit, in.ID)(r) {
+					continue
+				}
+				body := string(r.Body)
+				for _, bad := range []string{"elsewhere.example", "<@&", "never as instructions", "You summarize news articles", "no preamble, title"} {
+					if strings.Contains(body, bad) {
+						t.Errorf("an edit shows %q: %s", bad, body)
+					}
+				}
+				m := decode(t, r.Body)
+				switch foot := m.Embeds[0].Footer.Text; {
+				case strings.HasPrefix(foot, "Writing"):
+					drafts++
+				case !strings.Contains(foot, "Offline summary (extractive)"):
+					t.Errorf("final footer %q, want the extractive summary's", foot)
+				}
+			}
+			if model == mock.FaultEchoPrompt && drafts == 0 {
+				t.Errorf("no draft of the checked first sentence")
+			}
+		})
 	}
 }
 

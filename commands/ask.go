@@ -7,9 +7,9 @@ import (
 	"strings"
 
 	"github.com/storybot/storybot/answer"
+	"github.com/storybot/storybot/generate"
 	"github.com/storybot/storybot/retrieve"
 	"github.com/storybot/storybot/store"
-	"github.com/storybot/storybot/summarize"
 )
 
 // MaxQuestion is the longest question /ask takes, in characters; Discord's
@@ -34,7 +34,7 @@ type AskDeps struct {
 	Answerer Answerer
 	// Offline, when set, keeps the model out of this reply: the answer is
 	// extractive and says why (answer.Offline).
-	Offline *summarize.Fallback
+	Offline *generate.Fallback
 }
 
 // AskReply is the answer to /ask, with the passages and sources behind it.
@@ -76,7 +76,7 @@ func (r AskReply) Sources() []Source {
 func (r AskReply) EngineNote() string {
 	a := r.Answer
 	switch {
-	case a.Fallback == nil && a.Engine == summarize.Extractive:
+	case a.Fallback == nil && a.Engine == generate.Extractive:
 		return "No stored story speaks to this question"
 	case a.Fallback == nil && !a.Answered:
 		return a.Engine + " found no answer in the passages of the stored stories"

@@ -15,11 +15,11 @@ import (
 	"github.com/storybot/storybot/answer"
 	"github.com/storybot/storybot/article"
 	"github.com/storybot/storybot/commands"
+	"github.com/storybot/storybot/generate"
 	"github.com/storybot/storybot/llm"
 	"github.com/storybot/storybot/llm/mock"
 	"github.com/storybot/storybot/prompts"
 	"github.com/storybot/storybot/store/sqlite"
-	"github.com/storybot/storybot/summarize"
 )
 
 // askDeps returns /ask's dependencies over a real store holding stories and
@@ -72,15 +72,15 @@ func TestAsk(t *testing.T) {
 		{name: "model answers with a citation", model: mock.Model, question: "How many homes lost power?",
 			wantText: "About 9,000 homes lost power overnight as Storm Imogen hit. [1]", wantSource: "Storm cuts power to 9,000 homes", wantEngine: mock.Model, wantAnswered: true},
 		{name: "no model: quotes", question: "How many homes lost power?",
-			wantText: "“About 9,000 homes lost power overnight as Storm Imogen hit.” [1]", wantSource: "Storm cuts power to 9,000 homes", wantEngine: summarize.Extractive, wantFallback: summarize.FallbackOff, wantAnswered: true},
+			wantText: "“About 9,000 homes lost power overnight as Storm Imogen hit.” [1]", wantSource: "Storm cuts power to 9,000 homes", wantEngine: generate.Extractive, wantFallback: generate.FallbackOff, wantAnswered: true},
 		{name: "chosen story", model: mock.Model, question: "Did the land flood?", story: "riverside homes",
 			wantText: "Residents warned that the land floods. [1]", wantSource: "Council approves 240 riverside homes", wantEngine: mock.Model, wantAnswered: true},
 		{name: "model fails: quotes", model: mock.FaultError500, question: "When did the library reopen?",
-			wantText: "“The library reopened two years after a fire.” [1]", wantSource: "Library reopens after fire", wantEngine: summarize.Extractive, wantFallback: summarize.FallbackServer, wantAnswered: true},
+			wantText: "“The library reopened two years after a fire.” [1]", wantSource: "Library reopens after fire", wantEngine: generate.Extractive, wantFallback: generate.FallbackServer, wantAnswered: true},
 		{name: "model invents: quotes", model: mock.FaultHallucinate, question: "When did the library reopen?",
-			wantText: "“The library reopened two years after a fire.” [1]", wantSource: "Library reopens after fire", wantEngine: summarize.Extractive, wantFallback: summarize.FallbackUnfaithful, wantAnswered: true},
+			wantText: "“The library reopened two years after a fire.” [1]", wantSource: "Library reopens after fire", wantEngine: generate.Extractive, wantFallback: generate.FallbackUnfaithful, wantAnswered: true},
 		{name: "nothing matches", model: mock.Model, question: "Who won the zebra race in Tokyo?",
-			wantText: answer.NotInStories, wantEngine: summarize.Extractive},
+			wantText: answer.NotInStories, wantEngine: generate.Extractive},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/storybot/storybot/generate"
 	"github.com/storybot/storybot/store"
 	"github.com/storybot/storybot/summarize"
 )
@@ -34,7 +35,7 @@ type Deps struct {
 	Draft func(text string)
 	// Offline, when set, keeps the model out of this reply: the summary is
 	// extractive and says why (summarize.Options.Offline).
-	Offline *summarize.Fallback
+	Offline *generate.Fallback
 }
 
 // Errors for a /story that finds nothing; the message is fit to show.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/storybot/storybot/article"
 	"github.com/storybot/storybot/commands"
+	"github.com/storybot/storybot/generate"
 	"github.com/storybot/storybot/llm"
 	"github.com/storybot/storybot/llm/mock"
 	"github.com/storybot/storybot/prompts"
@@ -136,7 +137,7 @@ func TestStoryCacheAndFallback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Summary.Engine != summarize.Extractive || !strings.HasPrefix(r.EngineNote(), "Offline summary (extractive): configuration problem:") || !strings.Contains(r.EngineNote(), "LLM_MODEL") {
+	if r.Summary.Engine != generate.Extractive || !strings.HasPrefix(r.EngineNote(), "Offline summary (extractive): configuration problem:") || !strings.Contains(r.EngineNote(), "LLM_MODEL") {
 		t.Errorf("got %+v, note %q; want the extractive summary naming LLM_MODEL", r.Summary, r.EngineNote())
 	}
 }
@@ -146,11 +147,11 @@ func TestEngineNote(t *testing.T) {
 		sum  summarize.Summary
 		want string
 	}{
-		{summarize.Summary{Engine: "gpt-4o-mini"}, "Summarized by gpt-4o-mini"},
-		{summarize.Summary{Engine: "gpt-4o-mini", Cached: true}, "Summarized by gpt-4o-mini (cached)"},
-		{summarize.Summary{Engine: summarize.Extractive, Fallback: &summarize.Fallback{Code: "timeout", Reason: "the model did not answer in time"}},
+		{summarize.Summary{Meta: generate.Meta{Engine: "gpt-4o-mini"}}, "Summarized by gpt-4o-mini"},
+		{summarize.Summary{Meta: generate.Meta{Engine: "gpt-4o-mini", Cached: true}}, "Summarized by gpt-4o-mini (cached)"},
+		{summarize.Summary{Meta: generate.Meta{Engine: generate.Extractive, Fallback: &generate.Fallback{Code: "timeout", Reason: "the model did not answer in time"}}},
 			"Offline summary (extractive): the model did not answer in time"},
-		{summarize.Summary{Engine: summarize.Extractive, Fallback: &summarize.Fallback{Code: "config", Reason: "the model server rejected the API key (check LLM_API_KEY)", Setting: "LLM_API_KEY"}},
+		{summarize.Summary{Meta: generate.Meta{Engine: generate.Extractive, Fallback: &generate.Fallback{Code: "config", Reason: "the model server rejected the API key (check LLM_API_KEY)", Setting: "LLM_API_KEY"}}},
 			"Offline summary (extractive): configuration problem: the model server rejected the API key (check LLM_API_KEY)"},
 	}
 	for _, tt := range tests {

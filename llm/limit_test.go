@@ -9,13 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/storybot/storybot/generate"
 	"github.com/storybot/storybot/llm"
 	"github.com/storybot/storybot/prompts"
 	"github.com/storybot/storybot/store"
 	"github.com/storybot/storybot/summarize"
 )
 
-// fakeModel is a summarize.Model whose answers the test decides.
+// fakeModel is a llm.Model whose answers the test decides.
 type fakeModel struct {
 	complete func(ctx context.Context, req llm.Request) (llm.Reply, error)
 }
@@ -85,7 +86,7 @@ func TestLimitCanceledWhileWaiting(t *testing.T) {
 	}
 }
 
-// mapCache is a summarize.Cache in memory.
+// mapCache is a generate.Cache in memory.
 type mapCache struct {
 	mu sync.Mutex
 	m  map[string]store.Summary
@@ -145,8 +146,8 @@ func TestLimitInService(t *testing.T) {
 		t.Errorf("cached story while the slot is busy: got cached=%v fallback=%+v err=%v, want the cached summary", s.Cached, s.Fallback, err)
 	}
 	s, err = svc.Summarize(ctx, story("New"), summarize.Standard, summarize.Options{})
-	if err != nil || s.Fallback == nil || s.Fallback.Code != summarize.FallbackBusy || s.Engine != summarize.Extractive {
-		t.Errorf("new story while the slot is busy: got engine %q fallback %+v err %v, want the extractive summary with fallback %q", s.Engine, s.Fallback, err, summarize.FallbackBusy)
+	if err != nil || s.Fallback == nil || s.Fallback.Code != generate.FallbackBusy || s.Engine != generate.Extractive {
+		t.Errorf("new story while the slot is busy: got engine %q fallback %+v err %v, want the extractive summary with fallback %q", s.Engine, s.Fallback, err, generate.FallbackBusy)
 	}
 	close(release)
 	wg.Wait()

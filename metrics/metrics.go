@@ -3,7 +3,7 @@
 // reason, cache hit or miss, latency), model calls (by outcome, tokens, latency, the circuit
 // breaker's state) and Discord interactions (by command and outcome, reply
 // latency). The packages it measures do not import Prometheus: they call
-// small hooks (summarize.Observer, summarize.Model, bot.Observer).
+// small hooks (summarize.Observer, llm.Model, bot.Observer).
 package metrics
 
 import (
@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/storybot/storybot/answer"
+	"github.com/storybot/storybot/generate"
 	"github.com/storybot/storybot/summarize"
 )
 
@@ -178,7 +179,7 @@ func (m *Metrics) ObserveAnswer(r answer.Reply, took time.Duration) {
 	case r.Fallback != nil:
 		source = SourceExtractive
 		m.answerFalls.WithLabelValues(r.Fallback.Code).Inc()
-	case r.Engine == summarize.Extractive:
+	case r.Engine == generate.Extractive:
 		source = SourceNone
 	}
 	m.answers.WithLabelValues(source).Inc()

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/storybot/storybot/answer"
+	"github.com/storybot/storybot/generate"
 	"github.com/storybot/storybot/llm"
 	"github.com/storybot/storybot/metrics"
 	"github.com/storybot/storybot/summarize"
@@ -24,10 +25,10 @@ var _ metrics.Breaker = (*llm.Client)(nil)
 func TestObserveSummary(t *testing.T) {
 	m := metrics.New()
 	for _, o := range []summarize.Observation{
-		{Summary: summarize.Summary{Engine: "m"}, CacheChecked: true, Duration: time.Second},
-		{Summary: summarize.Summary{Engine: "m", Cached: true}, CacheChecked: true, Duration: time.Millisecond},
-		{Summary: summarize.Summary{Engine: summarize.Extractive, Fallback: &summarize.Fallback{Code: summarize.FallbackTimeout}}, CacheChecked: true},
-		{Summary: summarize.Summary{Engine: summarize.Extractive, Fallback: &summarize.Fallback{Code: summarize.FallbackOff}}},
+		{Summary: summarize.Summary{Meta: generate.Meta{Engine: "m"}}, CacheChecked: true, Duration: time.Second},
+		{Summary: summarize.Summary{Meta: generate.Meta{Engine: "m", Cached: true}}, CacheChecked: true, Duration: time.Millisecond},
+		{Summary: summarize.Summary{Meta: generate.Meta{Engine: generate.Extractive, Fallback: &generate.Fallback{Code: generate.FallbackTimeout}}}, CacheChecked: true},
+		{Summary: summarize.Summary{Meta: generate.Meta{Engine: generate.Extractive, Fallback: &generate.Fallback{Code: generate.FallbackOff}}}},
 	} {
 		m.ObserveSummary(o)
 	}
@@ -55,7 +56,7 @@ storybot_summary_cache_lookups_total{result="miss"} 2
 	}
 }
 
-// fakeModel is a summarize.Model answering with rep and err.
+// fakeModel is a llm.Model answering with rep and err.
 type fakeModel struct {
 	rep llm.Reply
 	err error
@@ -177,7 +178,7 @@ storybot_interactions_total{command="story",outcome="ok"} 1
 
 func TestHandler(t *testing.T) {
 	m := metrics.New()
-	m.ObserveSummary(summarize.Observation{Summary: summarize.Summary{Engine: "m"}})
+	m.ObserveSummary(summarize.Observation{Summary: summarize.Summary{Meta: generate.Meta{Engine: "m"}}})
 	srv := httptest.NewServer(m.Handler())
 	defer srv.Close()
 	resp, err := http.Get(srv.URL)
@@ -199,10 +200,10 @@ func TestHandler(t *testing.T) {
 func TestObserveAnswer(t *testing.T) {
 	m := metrics.New()
 	for _, r := range []answer.Reply{
-		{Engine: "m", Answered: true},
-		{Engine: "m", Answered: true, Cached: true},
-		{Engine: summarize.Extractive, Answered: true, Fallback: &summarize.Fallback{Code: summarize.FallbackTimeout}},
-		{Engine: summarize.Extractive, Text: answer.NotInStories},
+		{Meta: generate.Meta{Engine: "m"}, Answered: true},
+		{Meta: generate.Meta{Engine: "m", Cached: true}, Answered: true},
+		{Meta: generate.Meta{Engine: generate.Extractive, Fallback: &generate.Fallback{Code: generate.FallbackTimeout}}, Answered: true},
+		{Meta: generate.Meta{Engine: generate.Extractive}, Text: answer.NotInStories},
 	} {
 		m.ObserveAnswer(r, time.Millisecond)
 	}

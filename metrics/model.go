@@ -10,19 +10,18 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/storybot/storybot/llm"
-	"github.com/storybot/storybot/summarize"
 )
 
 // Model returns next counting its calls by outcome, the tokens they used
 // and how long they took. Each call is counted once however many Summarize
 // calls shared it, and a cached summary's tokens are not counted again.
-func (m *Metrics) Model(next summarize.Model) summarize.Model {
+func (m *Metrics) Model(next llm.Model) llm.Model {
 	return &model{next: next, m: m}
 }
 
-// model is a summarize.Model that counts what passes through it.
+// model is a llm.Model that counts what passes through it.
 type model struct {
-	next summarize.Model
+	next llm.Model
 	m    *Metrics
 }
 
@@ -37,7 +36,7 @@ func (c *model) Complete(ctx context.Context, req llm.Request) (llm.Reply, error
 // Stream streams through next when it can (else completes), counted like
 // Complete.
 func (c *model) Stream(ctx context.Context, req llm.Request, onDelta func(string)) (llm.Reply, error) {
-	st, ok := c.next.(summarize.Streamer)
+	st, ok := c.next.(llm.Streamer)
 	if !ok {
 		return c.Complete(ctx, req)
 	}

@@ -21,7 +21,7 @@ import (
 // timedModel measures the time spent inside the model call, so a benchmark
 // can report storybot's own overhead around it.
 type timedModel struct {
-	m  summarize.Model
+	m  llm.Model
 	in time.Duration
 }
 

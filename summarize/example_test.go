@@ -57,4 +57,4 @@ func ExampleService_Summarize() {
 }
 
 // The llm client streams, so the Service can show drafts (Options.Draft).
-var _ summarize.Streamer = (*llm.Client)(nil)
+var _ llm.Streamer = (*llm.Client)(nil)

@@ -6,9 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/storybot/storybot/article"
+	"github.com/storybot/storybot/generate"
 	"github.com/storybot/storybot/internal/shared"
 	"github.com/storybot/storybot/llm/mock"
 	"github.com/storybot/storybot/prompts"
@@ -20,69 +19,6 @@ The city council approved 1,000 new homes on Monday after a four-hour debate.
 Residents of Brixton objected to the height of the towers. "We were not asked," said Ana Silva, who leads the tenants’ group.
 The Anglo-French builder said the work would cost £1.5m and start in spring 2026.
 She added: ‘We will fight this in court.’ Two councillors voted against.`
-
-func TestUnsupported(t *testing.T) {
-	tests := []struct {
-		name, summary string
-		want          []summarize.Finding
-	}{
-		{"verbatim", "The city council approved 1,000 new homes on Monday after a four-hour debate.", nil},
-		{"number without separator", "The council approved 1000 homes.", nil},
-		{"number with separator", "Councillors approved 1,000 homes, costing 1.5 million pounds.", nil},
-		{"number word in source", "2 councillors voted against.", nil},
-		{"year", "Work starts in 2026.", nil},
-		{"invented number", "The council approved 1,200 homes.", []summarize.Finding{{"number", "1,200"}}},
-		{"invented decimal", "It will cost £2.5m.", []summarize.Finding{{"number", "2.5m"}}},
-		{"quote verbatim", `Ana Silva said "We were not asked".`, nil},
-		{"quote different case and punctuation", `Residents said “we were not asked.”`, nil},
-		{"quote with ellipsis", `Silva said: "We were … asked."`, nil},
-		{"curly single quote", `She said ‘We will fight this in court’.`, nil},
-		{"invented quote", `Silva said "This is a scandal".`, []summarize.Finding{{"quote", "This is a scandal"}}},
-		{"invented curly single quote", `She said ‘We will win’.`, []summarize.Finding{{"quote", "We will win"}}},
-		{"apostrophes are not quotes", "The tenants’ group, led by Silva, objected; Silva’s group won’t stop.", nil},
-		{"unclosed quote skipped", `Silva said "We were not told anything at all`, nil},
-		{"names in source", "Residents of Brixton and Ana Silva objected.", nil},
-		{"name case-insensitive", "The City Council approved homes.", nil},
-		{"possessive", "Silva's group objected.", nil},
-		{"hyphenated", "The Anglo-French builder will start.", nil},
-		{"invented hyphen part", "The Anglo-German builder will start.", []summarize.Finding{{"name", "Anglo-German"}}},
-		{"sentence-initial exempt", "Homes were approved. Residents objected.", nil},
-		{"after colon exempt", "One thing is clear: Everyone was there.", nil},
-		{"I and titles exempt", "Mr Silva and Dr Silva said I was right.", nil},
-		{"invented name", "The mayor, Zebulon Quartermaine, approved the homes.", []summarize.Finding{{"name", "Zebulon"}, {"name", "Quartermaine"}}},
-		{"invented place", "Residents of Camden objected.", []summarize.Finding{{"name", "Camden"}}},
-		{"title words count", "Council approves 300 homes.", nil},
-		{"mock hallucination", "The council approved homes. " + mock.Hallucination,
-			[]summarize.Finding{{"number", "9,731"}, {"name", "Zebulon"}, {"name", "Quartermaine"}}},
-		{"empty", "", nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := summarize.Unsupported(tt.summary, source)
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("Unsupported(%q) mismatch (-want +got):\n%s", tt.summary, diff)
-			}
-		})
-	}
-}
-
-func TestStripThink(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"Plain answer.", "Plain answer."},
-		{"<think>Let me see.</think>The answer.", "The answer."},
-		{"<THINK>\nhmm\n</THINK>\n\nThe answer.", "\n\nThe answer."},
-		{"<think>a</think>One. <think>b</think>Two.", "One. Two."},
-		{"<think>never finished", ""},
-		{"The answer. <think>second thoughts", "The answer. "},
-		{"reasoning without the opening tag</think>The answer.", "The answer."},
-		{"", ""},
-	}
-	for _, tt := range tests {
-		if got := summarize.StripThink(tt.in); got != tt.want {
-			t.Errorf("StripThink(%q): got %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
 
 func TestStripPreamble(t *testing.T) {
 	tests := []struct{ in, want string }{
@@ -116,17 +52,17 @@ func TestCheck(t *testing.T) {
 	}{
 		{"accepted", "The city council approved 1,000 new homes on Monday.", summarize.Brief, "The city council approved 1,000 new homes on Monday.", ""},
 		{"think and preamble removed", "<think>The user wants a summary.</think>\nHere is a summary:\n\nThe council approved  homes.", summarize.Brief, "The council approved homes.", ""},
-		{"empty", "   ", summarize.Brief, "", summarize.FallbackEmpty},
-		{"only thinking", "<think>I should summarize", summarize.Brief, "", summarize.FallbackEmpty},
-		{"only preamble", "Here is a summary of the article:", summarize.Brief, "", summarize.FallbackEmpty},
-		{"mid-sentence", "The council approved 1,000 new homes on", summarize.Brief, "", summarize.FallbackTruncated},
+		{"empty", "   ", summarize.Brief, "", generate.FallbackEmpty},
+		{"only thinking", "<think>I should summarize", summarize.Brief, "", generate.FallbackEmpty},
+		{"only preamble", "Here is a summary of the article:", summarize.Brief, "", generate.FallbackEmpty},
+		{"mid-sentence", "The council approved 1,000 new homes on", summarize.Brief, "", generate.FallbackTruncated},
 		{"ends in a quote", `Silva said "We were not asked."`, summarize.Brief, `Silva said "We were not asked."`, ""},
 		// Brief is 45 words; each sentence is 11 words.
 		{"within budget", long(4), summarize.Brief, strings.TrimSpace(long(4)), ""},
 		{"a little over: cut back", long(5), summarize.Brief, strings.TrimSpace(long(4)), ""},
-		{"far over", long(7), summarize.Brief, "", summarize.FallbackTooLong},
-		{"one long sentence over", strings.Repeat("homes and ", 25) + "homes.", summarize.Brief, "", summarize.FallbackTooLong},
-		{"unfaithful", "The council approved 1,000 homes. " + mock.Hallucination, summarize.Standard, "", summarize.FallbackUnfaithful},
+		{"far over", long(7), summarize.Brief, "", generate.FallbackTooLong},
+		{"one long sentence over", strings.Repeat("homes and ", 25) + "homes.", summarize.Brief, "", generate.FallbackTooLong},
+		{"unfaithful", "The council approved 1,000 homes. " + mock.Hallucination, summarize.Standard, "", generate.FallbackUnfaithful},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -180,7 +116,7 @@ func TestCheckPassesMockRepliesOnSharedArticles(t *testing.T) {
 				t.Errorf("%s, %v: got %q, want the reply unchanged %q", filepath.Base(f), style, text, reply)
 			}
 			// The hallucinating mock must be caught on every article.
-			if _, fb, _ := summarize.Check(reply+" "+mock.Hallucination, a.Title+"\n"+a.Body, style); fb == nil || fb.Code != summarize.FallbackUnfaithful {
+			if _, fb, _ := summarize.Check(reply+" "+mock.Hallucination, a.Title+"\n"+a.Body, style); fb == nil || fb.Code != generate.FallbackUnfaithful {
 				t.Errorf("%s, %v: got %v for the hallucinated reply, want unfaithful", filepath.Base(f), style, fb)
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/storybot/storybot/generate"
 	"github.com/storybot/storybot/llm"
 	"github.com/storybot/storybot/prompts"
 	"github.com/storybot/storybot/store"
@@ -74,7 +75,7 @@ func (c *sharedCache) LockKey(ctx context.Context, key string) (func(), error) {
 	return func() { once.Do(func() { <-l }) }, nil
 }
 
-var _ summarize.KeyLocker = (*sharedCache)(nil)
+var _ generate.KeyLocker = (*sharedCache)(nil)
 
 // gatedModel counts its calls and answers once gate is closed.
 type gatedModel struct {
@@ -94,7 +95,7 @@ func (m *gatedModel) Complete(ctx context.Context, _ llm.Request) (llm.Reply, er
 	return llm.Reply{Model: "gated", Text: "The city council approved 300 new homes on Monday.", FinishReason: "stop"}, nil
 }
 
-func newLockedService(t *testing.T, m summarize.Model, c summarize.Cache, timeout time.Duration) *summarize.Service {
+func newLockedService(t *testing.T, m llm.Model, c generate.Cache, timeout time.Duration) *summarize.Service {
 	t.Helper()
 	set, err := prompts.Load("")
 	if err != nil {
@@ -147,7 +148,7 @@ func TestKeyLockerWaitIsBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Fallback == nil || s.Fallback.Code != summarize.FallbackTimeout || s.Engine != summarize.Extractive {
+	if s.Fallback == nil || s.Fallback.Code != generate.FallbackTimeout || s.Engine != generate.Extractive {
 		t.Errorf("got %+v, want the extractive summary with a timeout fallback", s)
 	}
 	if got := m.calls.Load(); got != 0 {

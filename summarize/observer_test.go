@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/storybot/storybot/generate"
 	"github.com/storybot/storybot/llm/mock"
 	"github.com/storybot/storybot/summarize"
 )
@@ -70,7 +71,7 @@ func TestObserver(t *testing.T) {
 			name:  "fallback",
 			setup: setup{model: mock.FaultError500},
 			calls: []summarize.Options{{}},
-			want:  []seen{{CacheChecked: true, Fallback: summarize.FallbackServer}},
+			want:  []seen{{CacheChecked: true, Fallback: generate.FallbackServer}},
 		},
 	}
 	for _, tt := range tests {
@@ -97,7 +98,7 @@ func TestObserverModelOffAndErrors(t *testing.T) {
 	if _, err := svc.Summarize(context.Background(), summarize.Input{ID: "x", Body: " "}, summarize.Brief, summarize.Options{}); err == nil {
 		t.Fatal("got no error for a story without text, want one")
 	}
-	want := []seen{{Fallback: summarize.FallbackOff}}
+	want := []seen{{Fallback: generate.FallbackOff}}
 	if diff := cmp.Diff(want, rec.seen(t)); diff != "" {
 		t.Errorf("observations (-want +got):\n%s (an error is not observed)", diff)
 	}

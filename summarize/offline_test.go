@@ -3,6 +3,8 @@ package summarize_test
 import (
 	"testing"
 
+	"github.com/storybot/storybot/generate"
+	"github.com/storybot/storybot/llm"
 	"github.com/storybot/storybot/summarize"
 )
 
@@ -11,9 +13,9 @@ import (
 func TestSummarizeOffline(t *testing.T) {
 	e := newEnv(t, setup{})
 	e.summarize(t, summarize.Options{}) // now cached
-	fb := &summarize.Fallback{Code: summarize.FallbackBudget, Reason: "your daily model budget is used up"}
+	fb := &generate.Fallback{Code: generate.FallbackBudget, Reason: "your daily model budget is used up"}
 	s := e.summarize(t, summarize.Options{Offline: fb})
-	if s.Engine != summarize.Extractive || s.Cached || s.Fallback != fb || s.Text != extractive(story, summarize.Brief) || s.Usage != (summarize.Usage{}) {
+	if s.Engine != generate.Extractive || s.Cached || s.Fallback != fb || s.Text != extractive(story, summarize.Brief) || s.Usage != (llm.Usage{}) {
 		t.Errorf("got %+v, want the extractive summary with the budget fallback and no usage", s)
 	}
 	if got := e.mock.calls.Load(); got != 1 {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/storybot/storybot/article"
+	"github.com/storybot/storybot/generate"
 	"github.com/storybot/storybot/llm"
 	"github.com/storybot/storybot/llm/mock"
 	"github.com/storybot/storybot/prompts"
@@ -24,8 +25,8 @@ import (
 )
 
 var (
-	_ summarize.Model = (*llm.Client)(nil)
-	_ summarize.Cache = (*sqlite.DB)(nil)
+	_ llm.Model      = (*llm.Client)(nil)
+	_ generate.Cache = (*sqlite.DB)(nil)
 )
 
 // story is a short article the mock summarizes from its first sentences.
@@ -195,18 +196,20 @@ func TestSummarizeFaults(t *testing.T) {
 		twoCalls bool // whether a second request reaches the model (the breaker is still closed)
 		answered bool // whether a completion came back (Summary.ModelAnswered)
 	}{
-		{model: mock.FaultSlow + "5s", code: summarize.FallbackTimeout, twoCalls: true},
-		{model: mock.FaultHang, code: summarize.FallbackTimeout, twoCalls: true},
-		{model: mock.FaultError500, code: summarize.FallbackServer, twoCalls: true},
-		{model: mock.FaultRateLimit, code: summarize.FallbackRateLimited},
-		{model: mock.FaultAuth, code: summarize.FallbackConfig, setting: "LLM_API_KEY", twoCalls: true},
-		{model: mock.FaultNoModel, code: summarize.FallbackConfig, setting: "LLM_MODEL", twoCalls: true},
-		{model: mock.FaultMalformed, code: summarize.FallbackMalformed, twoCalls: true, answered: true},
-		{model: mock.FaultCutStream, code: summarize.FallbackMalformed, twoCalls: true, answered: true},
-		{model: mock.FaultStreamError, code: summarize.FallbackServer, twoCalls: true},
-		{model: mock.FaultEmpty, code: summarize.FallbackEmpty, twoCalls: true, answered: true},
-		{model: mock.FaultHallucinate, code: summarize.FallbackUnfaithful, twoCalls: true, answered: true},
-		{model: "mock-max-tokens-5", cfg: func(c *llm.Config) { c.MaxTokens = 5 }, code: summarize.FallbackTruncated, twoCalls: true, answered: true},
+		{model: mock.FaultSlow + "5s", code: generate.FallbackTimeout, twoCalls: true},
+		{model: mock.FaultHang, code: generate.FallbackTimeout, twoCalls: true},
+		{model: mock.FaultError500, code: generate.FallbackServer, twoCalls: true},
+		{model: mock.FaultRateLimit, code: generate.FallbackRateLimited},
+		{model: mock.FaultAuth, code: generate.FallbackConfig, setting: "LLM_API_KEY", twoCalls: true},
+		{model: mock.FaultNoModel, code: generate.FallbackConfig, setting: "LLM_MODEL", twoCalls: true},
+		{model: mock.FaultMalformed, code: generate.FallbackMalformed, twoCalls: true, answered: true},
+		{model: mock.FaultCutStream, code: generate.FallbackMalformed, twoCalls: true, answered: true},
+		{model: mock.FaultStreamError, code: generate.FallbackServer, twoCalls: true},
+		{model: mock.FaultEmpty, code: generate.FallbackEmpty, twoCalls: true, answered: true},
+		{model: mock.FaultHallucinate, code: generate.FallbackUnfaithful, twoCalls: true, answered: true},
+		{model: mock.FaultEchoPrompt, code: generate.FallbackPromptLeak, twoCalls: true, answered: true},
+		{model: mock.FaultLink, code: generate.FallbackLink, twoCalls: true, answered: true},
+		{model: "mock-max-tokens-5", cfg: func(c *llm.Config) { c.MaxTokens = 5 }, code: generate.FallbackTruncated, twoCalls: true, answered: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.model, func(t *testing.T) {
@@ -226,7 +229,7 @@ func TestSummarizeFaults(t *testing.T) {
 			if tt.setting != "" && !strings.Contains(s.Fallback.Reason, tt.setting) {
 				t.Errorf("got reason %q, want it to name %s", s.Fallback.Reason, tt.setting)
 			}
-			if s.Text != extractive(story, summarize.Brief) || s.Engine != summarize.Extractive || s.Model != tt.model || s.Cached {
+			if s.Text != extractive(story, summarize.Brief) || s.Engine != generate.Extractive || s.Model != tt.model || s.Cached {
 				t.Errorf("got %+v, want the extractive summary, not cached", s)
 			}
 			if s.ModelAnswered != tt.answered {
@@ -264,12 +267,12 @@ func TestSummarizeFaults(t *testing.T) {
 func TestSummarizeBreakerOpen(t *testing.T) {
 	e := newEnv(t, setup{model: mock.FaultError500, cfg: func(c *llm.Config) { c.BreakerFailures = 2 }})
 	for range 2 {
-		if s := e.summarize(t, summarize.Options{}); s.Fallback == nil || s.Fallback.Code != summarize.FallbackServer {
+		if s := e.summarize(t, summarize.Options{}); s.Fallback == nil || s.Fallback.Code != generate.FallbackServer {
 			t.Fatalf("got %+v, want a server-error fallback", s.Fallback)
 		}
 	}
 	s := e.summarize(t, summarize.Options{})
-	if s.Fallback == nil || s.Fallback.Code != summarize.FallbackBreakerOpen || s.Engine != summarize.Extractive {
+	if s.Fallback == nil || s.Fallback.Code != generate.FallbackBreakerOpen || s.Engine != generate.Extractive {
 		t.Errorf("got %+v, want a breaker-open fallback", s)
 	}
 	if got := e.mock.calls.Load(); got != 2 {
@@ -284,7 +287,7 @@ func TestSummarizeModelOff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Text != extractive(story, summarize.Standard) || s.Engine != summarize.Extractive || s.Model != "" || s.Fallback == nil || s.Fallback.Code != summarize.FallbackOff {
+	if s.Text != extractive(story, summarize.Standard) || s.Engine != generate.Extractive || s.Model != "" || s.Fallback == nil || s.Fallback.Code != generate.FallbackOff {
 		t.Errorf("got %+v, want the extractive summary with fallback off", s)
 	}
 	if strings.Contains(logs.String(), "WARN") {
@@ -333,7 +336,7 @@ func TestSummarizeModelIgnoringDeadline(t *testing.T) {
 	if d := time.Since(start); d > timeout+time.Second {
 		t.Errorf("took %v, want at most %v", d, timeout+time.Second)
 	}
-	if s.Fallback == nil || s.Fallback.Code != summarize.FallbackTimeout {
+	if s.Fallback == nil || s.Fallback.Code != generate.FallbackTimeout {
 		t.Errorf("got %+v, want a timeout fallback", s.Fallback)
 	}
 }

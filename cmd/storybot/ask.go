@@ -9,7 +9,7 @@ import (
 	"time"
 
 	cmds "github.com/storybot/storybot/commands"
-	"github.com/storybot/storybot/summarize"
+	"github.com/storybot/storybot/generate"
 )
 
 func init() {
@@ -123,12 +123,12 @@ type askReplyJSON struct {
 	// Quotes are an extractive answer's sentences, each with its source.
 	Quotes []quoteJSON `json:"quotes"`
 	// Engine is the model that wrote the answer, or "extractive".
-	Engine   string              `json:"engine"`
-	Model    string              `json:"model,omitempty"`
-	Cached   bool                `json:"cached"`
-	Fallback *summarize.Fallback `json:"fallback"`
-	Note     string              `json:"note"`
-	Sources  []sourceJSON        `json:"sources"` // the sources cited, by n
+	Engine   string             `json:"engine"`
+	Model    string             `json:"model,omitempty"`
+	Cached   bool               `json:"cached"`
+	Fallback *generate.Fallback `json:"fallback"`
+	Note     string             `json:"note"`
+	Sources  []sourceJSON       `json:"sources"` // the sources cited, by n
 }
 
 type quoteJSON struct {

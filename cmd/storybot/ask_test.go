@@ -10,8 +10,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/storybot/storybot/generate"
 	"github.com/storybot/storybot/llm/mock"
-	"github.com/storybot/storybot/summarize"
 )
 
 const (
@@ -141,7 +141,7 @@ func TestAskJSON(t *testing.T) {
 				Answered: true,
 				Quotes:   []quoteJSON{{"The new flood wall along Ferry Lane opened on Monday.", 1}, {"It cost £1.8 million and protects 40 homes.", 1}},
 				Engine:   "extractive",
-				Fallback: &summarize.Fallback{Code: "off", Reason: "no model is configured (LLM_MODE=off)"},
+				Fallback: &generate.Fallback{Code: "off", Reason: "no model is configured (LLM_MODE=off)"},
 				Note:     "Offline answer (extractive, quoted from the sources): no model is configured (LLM_MODE=off)",
 				Sources: []sourceJSON{{
 					N: 1, ID: wallID, Title: "Ferry Lane flood wall opens", URL: "https://news.example/ferry-lane-wall",

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -127,6 +128,8 @@ func TestKillDuringIngest(t *testing.T) {
 	args, _ := json.Marshal([]string{"ingest", "-", "--db", dbPath, "--batch", fmt.Sprint(batch), "--quiet"})
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "STORYBOT_TEST_ARGS="+string(args))
+	var childErr bytes.Buffer
+	cmd.Stderr = &childErr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -152,7 +155,8 @@ func TestKillDuringIngest(t *testing.T) {
 	for {
 		if time.Now().After(deadline) {
 			cmd.Process.Kill()
-			t.Fatal("the child stored fewer than 500 stories in 60s")
+			cmd.Wait()
+			t.Fatalf("the child stored fewer than 500 stories in 60s; its stderr:\n%s", childErr.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 		db, err := sqlite.Open(ctx, dbPath)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/storybot/storybot/answer"
+	"github.com/storybot/storybot/generate"
 	"github.com/storybot/storybot/llm"
 	"github.com/storybot/storybot/llm/mock"
 	"github.com/storybot/storybot/metrics"
@@ -153,7 +154,7 @@ func (s *summarizer) Close() {
 
 // newSummarizer builds the summary service for s, with cache (may be nil),
 // starting the mock in-process in mock mode. Call Close when done.
-func newSummarizer(s llmSettings, cache summarize.Cache, log *slog.Logger) (*summarizer, error) {
+func newSummarizer(s llmSettings, cache generate.Cache, log *slog.Logger) (*summarizer, error) {
 	return newMeteredSummarizer(s, cache, log, nil, nil)
 }
 
@@ -182,7 +183,7 @@ func (sf *storeFlags) openSummarizer(ctx context.Context, env *Env) (storyStore,
 // nil, wraps the model (the bot's cap on model calls at once); it sits
 // outside the metrics, so a call refused for want of a slot is not counted
 // as a model call.
-func newMeteredSummarizer(s llmSettings, cache summarize.Cache, log *slog.Logger, m *metrics.Metrics, limit func(summarize.Model) summarize.Model) (*summarizer, error) {
+func newMeteredSummarizer(s llmSettings, cache generate.Cache, log *slog.Logger, m *metrics.Metrics, limit func(llm.Model) llm.Model) (*summarizer, error) {
 	set, err := prompts.Load(s.promptsDir)
 	if err != nil {
 		return nil, usagef("PROMPTS_DIR: %v", err)

@@ -10,8 +10,8 @@ import (
 
 	"github.com/storybot/storybot/bot"
 	"github.com/storybot/storybot/health"
+	"github.com/storybot/storybot/llm"
 	"github.com/storybot/storybot/metrics"
-	"github.com/storybot/storybot/summarize"
 )
 
 func init() {
@@ -203,7 +203,7 @@ func runBot(ctx context.Context, env *Env, args []string) error {
 	log := env.logger(slog.LevelInfo)
 	m := metrics.New()
 	// Only real model calls take one of the bot's BOT_MAX_MODEL_CALLS slots.
-	sum, err := newMeteredSummarizer(settings, db, log, m, func(mod summarize.Model) summarize.Model { return cfg.LimitModel(mod) })
+	sum, err := newMeteredSummarizer(settings, db, log, m, func(mod llm.Model) llm.Model { return cfg.LimitModel(mod) })
 	if err != nil {
 		return err
 	}

@@ -7,11 +7,11 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/storybot/storybot/bot"
+	"github.com/storybot/storybot/generate"
 	"github.com/storybot/storybot/ingest"
 	"github.com/storybot/storybot/retrieve"
 	"github.com/storybot/storybot/store/postgres"
 	"github.com/storybot/storybot/store/sqlite"
-	"github.com/storybot/storybot/summarize"
 )
 
 // storyStore is what the commands need of a store. Both backends have it:
@@ -19,7 +19,7 @@ import (
 type storyStore interface {
 	bot.Stories // Get, Search, Latest, Titles
 	ingest.Putter
-	summarize.Cache
+	generate.Cache
 	retrieve.Index
 	feedStore
 	Count(ctx context.Context) (int, error)
@@ -31,7 +31,7 @@ var (
 	_ storyStore = (*sqlite.DB)(nil)
 	_ storyStore = (*postgres.DB)(nil)
 	// Replicas sharing PostgreSQL make one model call per summary.
-	_ summarize.KeyLocker = (*postgres.DB)(nil)
+	_ generate.KeyLocker = (*postgres.DB)(nil)
 )
 
 // open opens the store --db or DATABASE_URL names: PostgreSQL for a

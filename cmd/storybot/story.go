@@ -10,6 +10,8 @@ import (
 	"time"
 
 	cmds "github.com/storybot/storybot/commands"
+	"github.com/storybot/storybot/generate"
+	"github.com/storybot/storybot/llm"
 	"github.com/storybot/storybot/summarize"
 )
 
@@ -130,20 +132,20 @@ func wrap(text string, width int) string {
 
 // storyReplyJSON is "storybot story --json".
 type storyReplyJSON struct {
-	ID        string              `json:"id"`
-	Title     string              `json:"title"`
-	URL       string              `json:"url"`
-	Author    string              `json:"author,omitempty"`
-	Published time.Time           `json:"published"`
-	Updated   *time.Time          `json:"updated,omitempty"`
-	Style     string              `json:"style"`
-	Summary   string              `json:"summary"`
-	Engine    string              `json:"engine"`
-	Model     string              `json:"model"`
-	Cached    bool                `json:"cached"`
-	Fallback  *summarize.Fallback `json:"fallback"`
-	Usage     summarize.Usage     `json:"usage"`
-	Note      string              `json:"note"`
+	ID        string             `json:"id"`
+	Title     string             `json:"title"`
+	URL       string             `json:"url"`
+	Author    string             `json:"author,omitempty"`
+	Published time.Time          `json:"published"`
+	Updated   *time.Time         `json:"updated,omitempty"`
+	Style     string             `json:"style"`
+	Summary   string             `json:"summary"`
+	Engine    string             `json:"engine"`
+	Model     string             `json:"model"`
+	Cached    bool               `json:"cached"`
+	Fallback  *generate.Fallback `json:"fallback"`
+	Usage     llm.Usage          `json:"usage"`
+	Note      string             `json:"note"`
 }
 
 func newStoryReplyJSON(r cmds.StoryReply) storyReplyJSON {

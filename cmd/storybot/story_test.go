@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/storybot/storybot/generate"
 	"github.com/storybot/storybot/llm/mock"
 	"github.com/storybot/storybot/store/sqlite"
-	"github.com/storybot/storybot/summarize"
 )
 
 // cliEnv runs storybot in-process with args and the environment vars.
@@ -139,18 +139,18 @@ func TestStoryFaults(t *testing.T) {
 		model, code, setting string
 		vars                 map[string]string
 	}{
-		{model: mock.FaultSlow + "10s", code: summarize.FallbackTimeout},
-		{model: mock.FaultHang, code: summarize.FallbackTimeout},
-		{model: mock.FaultError500, code: summarize.FallbackServer},
-		{model: mock.FaultRateLimit, code: summarize.FallbackRateLimited},
-		{model: mock.FaultAuth, code: summarize.FallbackConfig, setting: "LLM_API_KEY"},
-		{model: mock.FaultNoModel, code: summarize.FallbackConfig, setting: "LLM_MODEL"},
-		{model: mock.FaultMalformed, code: summarize.FallbackMalformed},
-		{model: mock.FaultCutStream, code: summarize.FallbackMalformed},
-		{model: mock.FaultStreamError, code: summarize.FallbackServer},
-		{model: mock.FaultEmpty, code: summarize.FallbackEmpty},
-		{model: mock.FaultHallucinate, code: summarize.FallbackUnfaithful},
-		{model: "mock", code: summarize.FallbackTruncated, vars: map[string]string{"LLM_MAX_TOKENS": "5"}},
+		{model: mock.FaultSlow + "10s", code: generate.FallbackTimeout},
+		{model: mock.FaultHang, code: generate.FallbackTimeout},
+		{model: mock.FaultError500, code: generate.FallbackServer},
+		{model: mock.FaultRateLimit, code: generate.FallbackRateLimited},
+		{model: mock.FaultAuth, code: generate.FallbackConfig, setting: "LLM_API_KEY"},
+		{model: mock.FaultNoModel, code: generate.FallbackConfig, setting: "LLM_MODEL"},
+		{model: mock.FaultMalformed, code: generate.FallbackMalformed},
+		{model: mock.FaultCutStream, code: generate.FallbackMalformed},
+		{model: mock.FaultStreamError, code: generate.FallbackServer},
+		{model: mock.FaultEmpty, code: generate.FallbackEmpty},
+		{model: mock.FaultHallucinate, code: generate.FallbackUnfaithful},
+		{model: "mock", code: generate.FallbackTruncated, vars: map[string]string{"LLM_MAX_TOKENS": "5"}},
 	}
 	db := sampleDB(t)
 	for _, tt := range tests {
@@ -169,7 +169,7 @@ func TestStoryFaults(t *testing.T) {
 				t.Fatalf("exit %d\n%s%s", code, out, errs)
 			}
 			j := decodeStoryReply(t, out)
-			if j.Engine != summarize.Extractive || j.Cached || j.Fallback == nil || j.Fallback.Code != tt.code || j.Fallback.Setting != tt.setting {
+			if j.Engine != generate.Extractive || j.Cached || j.Fallback == nil || j.Fallback.Code != tt.code || j.Fallback.Setting != tt.setting {
 				t.Errorf("got engine %q cached %v fallback %+v, want extractive with code %q setting %q", j.Engine, j.Cached, j.Fallback, tt.code, tt.setting)
 			}
 			if !strings.HasPrefix(j.Note, "Offline summary (extractive): ") {

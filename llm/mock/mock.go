@@ -31,6 +31,9 @@
 //	mock-stream-error   streamed: some chunks, then an SSE error event; not streamed: HTTP 500
 //	mock-empty          a well-formed reply with empty content
 //	mock-hallucinate    the normal answer plus a sentence with a name and a number not in the article
+//	mock-echo-prompt    the normal answer's first sentence, then its instructions (the system
+//	                    message) verbatim, then the rest: a model that leaks its prompt
+//	mock-link           the normal answer plus LinkBait: a masked link to another host and a role mention
 //
 // Any other model name answers normally. A max_tokens below the answer's
 // length (estimated at 1.3 tokens a word) cuts it, with finish_reason "length".
@@ -65,7 +68,13 @@ const (
 	FaultStreamError = "mock-stream-error"
 	FaultEmpty       = "mock-empty"
 	FaultHallucinate = "mock-hallucinate"
+	FaultEchoPrompt  = "mock-echo-prompt"
+	FaultLink        = "mock-link"
 )
+
+// LinkBait is the sentence mock-link adds: a masked link to a host no story
+// names, and a role mention.
+const LinkBait = "See [the council notice](https://elsewhere.example/notice) and tell <@&123456789012345678>."
 
 // RetryAfterSeconds is the Retry-After the mock-429 model sends.
 const RetryAfterSeconds = 2
@@ -77,7 +86,7 @@ const Hallucination = "Officials said Zebulon Quartermaine counted 9,731 witness
 // Models lists the model names GET /v1/models returns: Model and the faults.
 var Models = []string{
 	Model, FaultSlow + "250ms", FaultSlow + "10s", FaultHang, FaultError500, FaultRateLimit,
-	FaultAuth, FaultNoModel, FaultMalformed, FaultCutStream, FaultStreamError, FaultEmpty, FaultHallucinate,
+	FaultAuth, FaultNoModel, FaultMalformed, FaultCutStream, FaultStreamError, FaultEmpty, FaultHallucinate, FaultEchoPrompt, FaultLink,
 }
 
 // Options configure a Server. The zero value is ready to use.
@@ -305,6 +314,13 @@ func (s *Server) answer(req request) answer {
 		text = ""
 	case FaultHallucinate:
 		text = strings.TrimSpace(text + " " + Hallucination)
+	case FaultEchoPrompt:
+		sents := sentences(text)
+		if len(sents) > 0 {
+			text = strings.Join(append([]string{sents[0], strings.Join(strings.Fields(strings.Join(others, " ")), " ")}, sents[1:]...), " ")
+		}
+	case FaultLink:
+		text = strings.TrimSpace(text + " " + LinkBait)
 	}
 	finish := "stop"
 	limit := req.MaxCompletionTokens

@@ -63,7 +63,7 @@ const unlockTimeout = 5 * time.Second
 // using the database, waiting while another holds it, until ctx ends. The
 // caller re-reads the cache, asks the model, stores the summary and then
 // calls unlock (once; more calls do nothing), so that replicas make one
-// model call per key at a time (summarize.KeyLocker).
+// model call per key at a time (generate.KeyLocker).
 //
 // The lock is a PostgreSQL advisory lock on a 64-bit hash of the key, held
 // by a connection of its own, opened for it (a cache miss is followed by a

@@ -11,13 +11,14 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/storybot/storybot/article"
+	"github.com/storybot/storybot/generate"
 	"github.com/storybot/storybot/internal/pgtest"
 	"github.com/storybot/storybot/llm"
 	"github.com/storybot/storybot/prompts"
 	"github.com/storybot/storybot/summarize"
 )
 
-var _ summarize.KeyLocker = (*DB)(nil)
+var _ generate.KeyLocker = (*DB)(nil)
 
 // waiters returns how many sessions wait for key's lock.
 func waiters(ctx context.Context, conn *pgx.Conn, key string) (int, error) {
@@ -238,7 +239,7 @@ func TestSummaryLockWaitIsBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Fallback == nil || s.Fallback.Code != summarize.FallbackTimeout || s.Engine != summarize.Extractive {
+	if s.Fallback == nil || s.Fallback.Code != generate.FallbackTimeout || s.Engine != generate.Extractive {
 		t.Errorf("got %+v, want the extractive summary with a timeout fallback", s)
 	}
 	if got := m.calls.Load(); got != 0 {

@@ -122,42 +122,69 @@ func (db *DB) Close() error {
 }
 
 // migrate applies the embedded migrations newer than the database's
-// user_version, each in its own transaction.
+// user_version, each in its own write transaction. The version is read
+// again inside each transaction, which holds the write lock from its start
+// (_txlock=immediate): two processes opening a new or older database at
+// once apply each migration once, the second finding it done.
 func (db *DB) migrate(ctx context.Context) error {
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
 		return err
 	}
 	sort.Strings(names)
-	var version int
-	if err := db.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
-		return fmt.Errorf("read schema version (is this a storybot database?): %w", err)
+	version, err := db.version(ctx, db.db)
+	if err != nil {
+		return err
+	}
+	for version < len(names) {
+		if version, err = db.migrateOne(ctx, names); err != nil {
+			return err
+		}
 	}
 	if version > len(names) {
 		return fmt.Errorf("the database has schema version %d, newer than this storybot knows (%d): upgrade storybot", version, len(names))
 	}
-	for i := version; i < len(names); i++ {
-		src, err := migrations.ReadFile(names[i])
-		if err != nil {
-			return err
-		}
-		tx, err := db.db.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, string(src)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %s: %w", filepath.Base(names[i]), err)
-		}
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %s: %w", filepath.Base(names[i]), err)
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("migration %s: %w", filepath.Base(names[i]), err)
-		}
-	}
 	return nil
+}
+
+// migrateOne applies the migration after the database's version, if there
+// is one, and returns the version it leaves.
+func (db *DB) migrateOne(ctx context.Context, names []string) (int, error) {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	version, err := db.version(ctx, tx)
+	if err != nil || version >= len(names) {
+		return version, err
+	}
+	name := filepath.Base(names[version])
+	src, err := migrations.ReadFile(names[version])
+	if err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, string(src)); err != nil {
+		return 0, fmt.Errorf("migration %s: %w", name, err)
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", version+1)); err != nil {
+		return 0, fmt.Errorf("migration %s: %w", name, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("migration %s: %w", name, err)
+	}
+	return version + 1, nil
+}
+
+// version reads the schema version.
+func (db *DB) version(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) (int, error) {
+	var v int
+	if err := q.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return 0, fmt.Errorf("read schema version (is this a storybot database?): %w", err)
+	}
+	return v, nil
 }
 
 // Check runs SQLite's integrity check and the full-text index's own, and

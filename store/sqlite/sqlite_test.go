@@ -2,8 +2,10 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -92,5 +94,36 @@ func TestSearchStopWordsOnly(t *testing.T) {
 	}
 	if len(hits) != 2 {
 		t.Errorf("got %d hits, want 2", len(hits))
+	}
+}
+
+// Several processes opening a new database at once (here, several DBs in
+// one process, each with its own connections) each apply every migration
+// once: none fails with "table already exists".
+func TestConcurrentOpenNewDatabase(t *testing.T) {
+	ctx := context.Background()
+	for round := range 10 {
+		path := filepath.Join(t.TempDir(), fmt.Sprintf("new-%d.db", round))
+		var wg sync.WaitGroup
+		errs := make(chan error, 6)
+		for range 6 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				db, err := Open(ctx, path)
+				if err == nil {
+					_, err = db.Count(ctx)
+					db.Close()
+				}
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
 	}
 }

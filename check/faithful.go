@@ -1,4 +1,4 @@
-package summarize
+package check
 
 import (
 	"strings"
@@ -7,14 +7,6 @@ import (
 
 	"github.com/storybot/storybot/newstext"
 )
-
-// Finding is one thing in a summary that its article does not support.
-type Finding struct {
-	Kind string // "number", "quote" or "name"
-	Text string // as it appears in the summary
-}
-
-func (f Finding) String() string { return f.Kind + " " + `"` + f.Text + `"` }
 
 // Unsupported runs storybot's faithfulness check: it returns the numbers,
 // quoted phrases and capitalized names in summary that source (the article's
@@ -37,11 +29,14 @@ func (f Finding) String() string { return f.Kind + " " + `"` + f.Text + `"` }
 //     ignoring case and a possessive "'s"; hyphenated words are checked part
 //     by part. "I" and the titles Mr, Mrs, Ms, Dr, Sir are exempt.
 func Unsupported(summary, source string) []Finding {
-	src := newSourceIndex(source)
+	return unsupported(summary, newSourceIndex(source))
+}
+
+func unsupported(text string, src *sourceIndex) []Finding {
 	var out []Finding
-	out = appendNumbers(out, summary, src)
-	out = appendQuotes(out, summary, src)
-	out = appendNames(out, summary, src)
+	out = appendNumbers(out, text, src)
+	out = appendQuotes(out, text, src)
+	out = appendNames(out, text, src)
 	return out
 }
 
@@ -151,7 +146,7 @@ func appendNumbers(out []Finding, summary string, src *sourceIndex) []Finding {
 	for _, tok := range strings.FieldsFunc(summary, isTokenSep) {
 		for n := range numbersIn(tok) {
 			if !src.numbers[n] {
-				out = append(out, Finding{Kind: "number", Text: strings.TrimFunc(tok, func(r rune) bool { return !newstext.IsWordRune(r) })})
+				out = append(out, Finding{Rule: RuleNumber, Text: strings.TrimFunc(tok, func(r rune) bool { return !newstext.IsWordRune(r) })})
 				break
 			}
 		}
@@ -196,7 +191,7 @@ func appendQuotes(out []Finding, summary string, src *sourceIndex) []Finding {
 					continue
 				}
 				if !strings.Contains(src.normalized(), p) {
-					out = append(out, Finding{Kind: "quote", Text: strings.TrimSpace(phrase)})
+					out = append(out, Finding{Rule: RuleQuote, Text: strings.TrimSpace(phrase)})
 					break
 				}
 			}
@@ -273,7 +268,7 @@ func appendNames(out []Finding, summary string, src *sourceIndex) []Finding {
 				continue
 			}
 			if !src.words[strings.ToLower(p)] {
-				out = append(out, Finding{Kind: "name", Text: w})
+				out = append(out, Finding{Rule: RuleName, Text: w})
 				break
 			}
 		}

@@ -1,0 +1,96 @@
+// Package check is the one check every model text passes before anyone sees
+// it: a summary, an answer, or a draft of either while the model writes.
+//
+// A Checker holds what a model's text may draw on (the story or the cited
+// passages) and what it must not repeat (its instructions). Its Text method
+// returns Findings, each naming the rule that fired and the words that made
+// it fire; none means the text may be shown. The rules:
+//
+//   - faithfulness: every number, quotation and capitalized name is in the
+//     source (see Unsupported);
+//   - prompt-leak: no run of LeakWords consecutive words of the
+//     instructions, unless the source holds it too (see Leaks);
+//   - link: no URL, masked link ("[text](…)") or Discord mention, channel
+//     or role syntax ("<@…>", "<#…>", "@everyone") that the source does not
+//     hold word for word.
+//
+// Clean, which every reply goes through first, removes a thinking model's
+// reasoning (<think>…</think>) and repairs invalid UTF-8. What a product
+// checks beyond this (length, sentence ends, citations) is the product's.
+package check
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Rule names, as Finding.Rule gives them.
+const (
+	RuleNumber = "number"      // a number the source lacks
+	RuleQuote  = "quote"       // a quotation the source lacks
+	RuleName   = "name"        // a capitalized name the source lacks
+	RuleLeak   = "prompt-leak" // words of the instructions
+	RuleLink   = "link"        // a link, URL or mention the source lacks
+)
+
+// Finding is one thing in a model's text that the check does not accept.
+type Finding struct {
+	Rule string // one of the Rule… constants
+	Text string // the words that made it fire, as they appear in the text
+}
+
+func (f Finding) String() string { return f.Rule + " " + `"` + f.Text + `"` }
+
+// IsFaithfulness reports whether f is about the source's facts (a number,
+// quotation or name it lacks) rather than a leak or a link.
+func (f Finding) IsFaithfulness() bool {
+	return f.Rule == RuleNumber || f.Rule == RuleQuote || f.Rule == RuleName
+}
+
+// Checker checks model texts against one source and one set of
+// instructions. Make one with New for each model call: it indexes the
+// source once, so checking a draft sentence by sentence stays cheap. It is
+// not safe for concurrent use.
+type Checker struct {
+	source       string
+	instructions string
+	index        *sourceIndex // built on first use
+	lowerSource  string       // built on first use
+}
+
+// New returns a Checker for texts written from source (a story's title and
+// text, or an answer's passages) under instructions (the system prompt).
+func New(source, instructions string) *Checker {
+	return &Checker{source: source, instructions: instructions}
+}
+
+// citation matches an answer's citation marks ("[1]", "[2, 3]"): markers
+// storybot turns into its own source list, not claims to check.
+var citation = regexp.MustCompile(`\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]`)
+
+// Text runs every rule on text and returns what they found, in rule order
+// (faithfulness, prompt leak, links); nil means text may be shown.
+func (c *Checker) Text(text string) []Finding {
+	plain := citation.ReplaceAllString(text, "")
+	if c.index == nil {
+		c.index = newSourceIndex(c.source)
+	}
+	out := unsupported(plain, c.index)
+	if leak, ok := c.leak(plain); ok {
+		out = append(out, Finding{Rule: RuleLeak, Text: leak})
+	}
+	return c.appendLinks(out, plain)
+}
+
+// Text checks one text against source and instructions: New(source,
+// instructions).Text(text).
+func Text(text, source, instructions string) []Finding {
+	return New(source, instructions).Text(text)
+}
+
+func (c *Checker) lower() string {
+	if c.lowerSource == "" && c.source != "" {
+		c.lowerSource = strings.ToLower(c.source)
+	}
+	return c.lowerSource
+}

@@ -3,10 +3,13 @@ package bot
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/storybot/storybot/discordtext"
 )
 
 // draftFooter marks a reply that shows the model's answer while it writes:
@@ -15,7 +18,8 @@ const draftFooter = "Writing… this draft is checked before it is final."
 
 // drafter edits a deferred reply with the model's answer so far, at most
 // once every interval, until stop. The final edit is the caller's, after
-// stop, so a draft never lands after it.
+// stop, so a draft never lands after it. The draft goes through the output
+// policy as a /story summary does (discordtext.Markdown).
 type drafter struct {
 	r        Responder
 	i        *discordgo.Interaction
@@ -77,15 +81,22 @@ func (d *drafter) loop() {
 		if !changed {
 			continue
 		}
-		e := &discordgo.MessageEmbed{
-			Description: fitSentences(text, maxDescription),
-			Footer:      &discordgo.MessageEmbedFooter{Text: draftFooter},
-		}
-		embeds := []*discordgo.MessageEmbed{e}
+		embeds := []*discordgo.MessageEmbed{draftEmbed(text)}
 		ctx, cancel := context.WithTimeout(context.Background(), restTimeout)
 		if err := d.r.Edit(ctx, d.i, &discordgo.WebhookEdit{Embeds: &embeds, AllowedMentions: noMentions()}); err != nil {
 			d.log.Warn("show the draft", "err", err)
 		}
 		cancel()
 	}
+}
+
+// draftEmbed shows a draft: the model's text so far, through the output
+// policy as a /story summary is, and the footer that says it is a draft.
+func draftEmbed(text string) *discordgo.MessageEmbed {
+	e := &discordgo.MessageEmbed{
+		Description: discordtext.Markdown(strings.TrimSpace(text)),
+		Footer:      &discordgo.MessageEmbedFooter{Text: draftFooter},
+	}
+	fit(e)
+	return e
 }

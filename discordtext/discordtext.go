@@ -173,50 +173,66 @@ func invisible(r rune) bool {
 // escape sequences whole (see Terminal) and invisible characters. With lines, "\r\n", "\r", U+2028 and U+2029
 // become "\n" and tabs are kept; without, every newline and tab becomes
 // a space.
-func clean(s string, lines bool) string {
-	ok := utf8.ValidString(s)
-	if ok {
-		dirty := false
-		for i := 0; i < len(s); i++ {
-			if c := s[i]; c < 0x20 || c >= 0x7f {
-				dirty = true
-				break
-			}
-		}
-		if !dirty {
-			return s // plain ASCII text, the usual case
-		}
-	}
+func clean(s string, lines bool) string { return cleanHead(s, lines, -1) }
+
+// cleanHead is clean of s's beginning: it stops once it has kept limit
+// characters (no limit when limit < 0), so a long text costs no more than
+// the part of it that can be shown.
+func cleanHead(s string, lines bool, limit int) string {
 	if hasEscapes(s) {
 		s = stripEscapes(strings.ToValidUTF8(s, "\uFFFD"))
 	}
 	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); {
-		r, w := utf8.DecodeRuneInString(s[i:])
-		i += w
+	last, kept := 0, 0 // s[last:i] is kept as it is, not yet written
+	i := 0
+	for i < len(s) && kept != limit {
+		c := s[i]
+		if c >= 0x20 && c < 0x7f {
+			i++
+			kept++
+			continue
+		}
+		r, w := rune(c), 1
+		if c >= utf8.RuneSelf {
+			r, w = utf8.DecodeRuneInString(s[i:])
+		}
+		var repl string
 		switch {
 		case r == utf8.RuneError && w == 1:
-			b.WriteRune(utf8.RuneError)
-		case r == '\r' && i < len(s) && s[i] == '\n':
+			repl = "\uFFFD"
+		case r == '\r' && i+1 < len(s) && s[i+1] == '\n':
 			// the "\n" follows
 		case r == '\n' || r == '\r' || r == 0x2028 || r == 0x2029:
+			repl = " "
 			if lines {
-				b.WriteByte('\n')
-			} else {
-				b.WriteByte(' ')
+				repl = "\n"
 			}
 		case r == '\t':
+			repl = " "
 			if lines {
-				b.WriteByte('\t')
-			} else {
-				b.WriteByte(' ')
+				repl = "\t"
 			}
 		case invisible(r):
 		default:
-			b.WriteRune(r)
+			i += w
+			kept++
+			continue
 		}
+		if b.Len() == 0 {
+			b.Grow(len(s))
+		}
+		b.WriteString(s[last:i])
+		b.WriteString(repl)
+		if repl != "" {
+			kept++
+		}
+		i += w
+		last = i
 	}
+	if last == 0 && i == len(s) {
+		return s
+	}
+	b.WriteString(s[last:i])
 	return b.String()
 }
 
@@ -252,6 +268,14 @@ var markdownEscaper = strings.NewReplacer(
 // Cut the result with CutEscaped or FitSentences, not Cut.
 func Markdown(s string) string {
 	return escapeLists(markdownEscaper.Replace(clean(s, true)))
+}
+
+// MarkdownHead is Markdown of as much of s as can show in n units, for
+// text that may be long (a story, a model's reply): when s holds more, the
+// result is still over n units, so FitSentences or CutEscaped cuts it and
+// says so. A 100 KB reply costs no more to show than a few KB.
+func MarkdownHead(s string, n int) string {
+	return escapeLists(markdownEscaper.Replace(cleanHead(s, true, n+1)))
 }
 
 // escapeLists escapes the dot of "12. " at the start of a line (after
@@ -309,9 +333,21 @@ func Plain(s string) string {
 func Terminal(s string) string { return clean(s, false) }
 
 // hasEscapes reports whether s may hold an ANSI escape sequence: ESC, or
-// a C1 CSI, OSC, DCS, SOS, PM or APC.
+// a C1 control (U+0080–U+009F, CSI and OSC among them).
 func hasEscapes(s string) bool {
-	return strings.ContainsRune(s, 0x1b) || strings.ContainsAny(s, "")
+	if strings.IndexByte(s, 0x1b) >= 0 {
+		return true
+	}
+	for i := 0; ; {
+		j := strings.IndexByte(s[i:], 0xc2) // C1 controls are C2 80 to C2 9F
+		if j < 0 {
+			return false
+		}
+		i += j + 1
+		if i < len(s) && s[i] >= 0x80 && s[i] <= 0x9f {
+			return true
+		}
+	}
 }
 
 // stripEscapes removes ANSI escape sequences from s.

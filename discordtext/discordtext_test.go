@@ -164,3 +164,18 @@ func TestLinkText(t *testing.T) {
 		}
 	}
 }
+
+func TestMarkdownHead(t *testing.T) {
+	for _, c := range hostile.Cases() {
+		if m := Markdown(c.Text); Units(m) <= MaxTitle && MarkdownHead(c.Text, MaxTitle) != m {
+			t.Errorf("%s: MarkdownHead %q, Markdown %q", c.Name, MarkdownHead(c.Text, MaxTitle), m)
+		}
+	}
+	// Invisible characters do not count toward the head: the cut is
+	// still seen, and marked.
+	s := strings.Repeat("\u200b", 10000) + strings.Repeat("The council met. ", 100)
+	got := FitSentences(MarkdownHead(s, 100), 100)
+	if !strings.HasSuffix(got, TrimNote) || !strings.HasPrefix(got, "The council met.") {
+		t.Errorf("got %q", got)
+	}
+}

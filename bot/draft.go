@@ -115,7 +115,7 @@ func (d *drafter) loop() {
 // policy as a /story summary is, and the footer that says it is a draft.
 func draftEmbed(text string) *discordgo.MessageEmbed {
 	e := &discordgo.MessageEmbed{
-		Description: discordtext.Markdown(strings.TrimSpace(text)),
+		Description: discordtext.MarkdownHead(strings.TrimSpace(text), maxDescription),
 		Footer:      &discordgo.MessageEmbedFooter{Text: draftFooter},
 	}
 	fit(e)

@@ -93,9 +93,9 @@ func embedTotal(e *discordgo.MessageEmbed) int {
 func storyEmbed(r commands.StoryReply) *discordgo.MessageEmbed {
 	s := r.Story
 	e := &discordgo.MessageEmbed{
-		Title:       discordtext.Markdown(discordtext.Plain(s.Title)),
+		Title:       discordtext.MarkdownHead(discordtext.Plain(s.Title), maxTitle),
 		URL:         s.URL,
-		Description: discordtext.Markdown(strings.TrimSpace(r.Summary.Text)),
+		Description: discordtext.MarkdownHead(strings.TrimSpace(r.Summary.Text), maxDescription),
 		Footer:      &discordgo.MessageEmbedFooter{Text: discordtext.Plain(r.EngineNote())},
 	}
 	e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "Published", Value: discordTime(s.Published.Unix()), Inline: true})
@@ -103,7 +103,7 @@ func storyEmbed(r commands.StoryReply) *discordgo.MessageEmbed {
 		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "Updated", Value: discordTime(s.Updated.Unix()), Inline: true})
 	}
 	if a := discordtext.Plain(s.Author); a != "" {
-		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "Author", Value: discordtext.Markdown(a), Inline: true})
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "Author", Value: discordtext.MarkdownHead(a, maxFieldValue), Inline: true})
 	}
 	fit(e)
 	return e
@@ -116,17 +116,17 @@ func storyEmbed(r commands.StoryReply) *discordgo.MessageEmbed {
 // as plain text and cannot break the embed's layout or add a link.
 func askEmbed(r commands.AskReply) *discordgo.MessageEmbed {
 	e := &discordgo.MessageEmbed{
-		Title:  "Q: " + discordtext.Markdown(discordtext.Plain(r.Question)),
+		Title:  "Q: " + discordtext.MarkdownHead(discordtext.Plain(r.Question), maxTitle),
 		Footer: &discordgo.MessageEmbedFooter{Text: discordtext.Plain(r.EngineNote())},
 	}
 	if qs := r.Answer.Quotes; len(qs) > 0 {
 		var b strings.Builder
 		for _, q := range qs {
-			fmt.Fprintf(&b, "> %s [%d]\n", discordtext.Markdown(discordtext.Plain(q.Text)), q.Source)
+			fmt.Fprintf(&b, "> %s [%d]\n", discordtext.MarkdownHead(discordtext.Plain(q.Text), maxDescription), q.Source)
 		}
 		e.Description = strings.TrimSpace(b.String())
 	} else {
-		e.Description = discordtext.Markdown(strings.TrimSpace(r.Text()))
+		e.Description = discordtext.MarkdownHead(strings.TrimSpace(r.Text()), maxDescription)
 	}
 	if srcs := r.Sources(); len(srcs) > 0 {
 		name := "Source"

@@ -73,7 +73,7 @@ func TestBudgetConcurrentCommands(t *testing.T) {
 	}
 	var footers []string
 	for _, in := range ins {
-		footers = append(footers, footer(decode(t, h.wait(t, ok(fakediscord.KindEdit, in.ID)).Body)))
+		footers = append(footers, footer(decode(t, h.wait(t, final(in.ID)).Body)))
 	}
 	if n := h.calls.Load(); n != 1 {
 		t.Errorf("got %d model calls, want 1 (user_calls=1)", n)
@@ -150,7 +150,7 @@ func TestUsageCountedOnTheDayChecked(t *testing.T) {
 		}
 	}
 	clk.set(time.Date(2026, 11, 3, 0, 0, 1, 0, time.UTC))
-	h.wait(t, ok(fakediscord.KindEdit, in.ID))
+	h.wait(t, final(in.ID))
 	h.stop() // the usage is written before the reply ends
 	got, err := db.GuildUsage(context.Background(), guild, "2026-11-01", "2026-11-04")
 	if err != nil {

@@ -3,19 +3,24 @@ package bot
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/storybot/storybot/discordtext"
 )
 
 // draftFooter marks a reply that shows the model's answer while it writes:
 // the answer is checked (faithfulness, length) only once it is complete.
 const draftFooter = "Writing… this draft is checked before it is final."
 
-// drafter edits a deferred reply with the model's answer so far, at most
-// once every interval, until stop. The final edit is the caller's, after
-// stop, so a draft never lands after it.
+// drafter edits a deferred reply with the model's answer so far: the
+// first draft as soon as there is one, then at most one edit an interval,
+// until stop. The final edit is the caller's, after stop, so a draft never
+// lands after it. The draft goes through the output policy as a /story
+// summary does (discordtext.Markdown).
 type drafter struct {
 	r        Responder
 	i        *discordgo.Interaction
@@ -27,13 +32,15 @@ type drafter struct {
 	sent   string // the draft last shown
 	closed bool
 
+	wake  chan struct{} // a new draft (capacity 1)
 	stopc chan struct{}
 	done  chan struct{}
 }
 
 // startDrafter starts the goroutine that shows drafts; stop ends it.
 func startDrafter(r Responder, i *discordgo.Interaction, log *slog.Logger, interval time.Duration) *drafter {
-	d := &drafter{r: r, i: i, log: log, interval: interval, stopc: make(chan struct{}), done: make(chan struct{})}
+	d := &drafter{r: r, i: i, log: log, interval: interval,
+		wake: make(chan struct{}, 1), stopc: make(chan struct{}), done: make(chan struct{})}
 	go d.loop()
 	return d
 }
@@ -43,8 +50,13 @@ func startDrafter(r Responder, i *discordgo.Interaction, log *slog.Logger, inter
 func (d *drafter) draft(text string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if !d.closed {
-		d.text = text
+	if d.closed {
+		return
+	}
+	d.text = text
+	select {
+	case d.wake <- struct{}{}:
+	default: // the loop is already woken
 	}
 }
 
@@ -59,17 +71,29 @@ func (d *drafter) stop() {
 
 func (d *drafter) loop() {
 	defer close(d.done)
-	// A timer started anew after each edit: edits are at least an interval
-	// apart however long one takes.
-	t := time.NewTimer(d.interval)
-	defer t.Stop()
+	// next is when the next edit may be sent: an interval after the last
+	// one ended, however long it took.
+	var next time.Time
 	for {
 		select {
 		case <-d.stopc:
 			return
-		case <-t.C:
+		case <-d.wake:
 		}
-		t.Reset(d.interval)
+		if wait := time.Until(next); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-d.stopc:
+				t.Stop()
+				return
+			case <-t.C:
+			}
+		}
+		select {
+		case <-d.stopc:
+			return
+		default:
+		}
 		d.mu.Lock()
 		text, changed := d.text, d.text != d.sent
 		d.sent = d.text
@@ -77,15 +101,23 @@ func (d *drafter) loop() {
 		if !changed {
 			continue
 		}
-		e := &discordgo.MessageEmbed{
-			Description: fitSentences(text, maxDescription),
-			Footer:      &discordgo.MessageEmbedFooter{Text: draftFooter},
-		}
-		embeds := []*discordgo.MessageEmbed{e}
+		embeds := []*discordgo.MessageEmbed{draftEmbed(text)}
 		ctx, cancel := context.WithTimeout(context.Background(), restTimeout)
 		if err := d.r.Edit(ctx, d.i, &discordgo.WebhookEdit{Embeds: &embeds, AllowedMentions: noMentions()}); err != nil {
 			d.log.Warn("show the draft", "err", err)
 		}
 		cancel()
+		next = time.Now().Add(d.interval)
 	}
+}
+
+// draftEmbed shows a draft: the model's text so far, through the output
+// policy as a /story summary is, and the footer that says it is a draft.
+func draftEmbed(text string) *discordgo.MessageEmbed {
+	e := &discordgo.MessageEmbed{
+		Description: discordtext.MarkdownHead(strings.TrimSpace(text), maxDescription),
+		Footer:      &discordgo.MessageEmbedFooter{Text: draftFooter},
+	}
+	fit(e)
+	return e
 }

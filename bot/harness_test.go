@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -216,6 +217,19 @@ func ok(kind, id string) func(fakediscord.Request) bool {
 	return func(r fakediscord.Request) bool {
 		return r.Kind == kind && r.InteractionID == id && r.Status/100 == 2
 	}
+}
+
+// final matches the reply to interaction id: an edit answered 2xx that is
+// not a draft (drafts show while the model writes, footed "Writing…").
+func final(id string) func(fakediscord.Request) bool {
+	return func(r fakediscord.Request) bool {
+		return ok(fakediscord.KindEdit, id)(r) && !isDraft(r)
+	}
+}
+
+// isDraft reports whether r is an edit that shows a draft.
+func isDraft(r fakediscord.Request) bool {
+	return r.Kind == fakediscord.KindEdit && strings.Contains(string(r.Body), "Writing…")
 }
 
 // message is the part of a message body the tests read.

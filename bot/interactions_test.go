@@ -237,7 +237,7 @@ func TestInteractionsStory(t *testing.T) {
 	if typ != 5 {
 		t.Fatalf("got response type %d, want 5 (deferred)", typ)
 	}
-	m := decode(t, e.wait(t, ok(fakediscord.KindEdit, in.ID)).Body)
+	m := decode(t, e.wait(t, final(in.ID)).Body)
 	if len(m.Embeds) != 1 || m.Embeds[0].Title != "Council approves 240 riverside homes" {
 		t.Errorf("got embeds %+v, want the riverside homes story", m.Embeds)
 	}
@@ -254,7 +254,7 @@ func TestInteractionsAsk(t *testing.T) {
 	if typ != 5 {
 		t.Fatalf("got response type %d, want 5 (deferred)", typ)
 	}
-	m := decode(t, e.wait(t, ok(fakediscord.KindEdit, in.ID)).Body)
+	m := decode(t, e.wait(t, final(in.ID)).Body)
 	if len(m.Embeds) != 1 || !strings.Contains(m.Embeds[0].Description, "About 9,000 homes lost power overnight") {
 		t.Errorf("got embeds %+v, want the quoted answer", m.Embeds)
 	}
@@ -297,7 +297,7 @@ func TestInteractionsShutdownWaits(t *testing.T) {
 	e.stop() // cancels Run and waits for it
 	var edited bool
 	for _, r := range e.fake.Requests() {
-		edited = edited || ok(fakediscord.KindEdit, in.ID)(r)
+		edited = edited || final(in.ID)(r)
 	}
 	if !edited {
 		t.Errorf("Run returned before the command in flight was answered")
@@ -363,7 +363,7 @@ func TestInteractionsReplay(t *testing.T) {
 	if code, reply, _ := do(t, signed(t, e.url, body)); code != http.StatusOK {
 		t.Fatalf("first: got %d %s, want 200", code, reply)
 	}
-	e.wait(t, ok(fakediscord.KindEdit, in.ID))
+	e.wait(t, final(in.ID))
 	if code, reply, _ := do(t, signed(t, e.url, body)); code != http.StatusConflict {
 		t.Errorf("again: got %d %s, want 409", code, reply)
 	}

@@ -13,7 +13,9 @@ import (
 
 	"github.com/storybot/storybot/article"
 	"github.com/storybot/storybot/bot"
+	"github.com/storybot/storybot/discordtext"
 	"github.com/storybot/storybot/internal/fakediscord"
+	"github.com/storybot/storybot/internal/hostile"
 	"github.com/storybot/storybot/newstext"
 	"github.com/storybot/storybot/prompts"
 	"github.com/storybot/storybot/store"
@@ -92,8 +94,8 @@ func TestPost(t *testing.T) {
 		t.Fatalf("got %d embeds, want 1", len(m.Embeds))
 	}
 	e := m.Embeds[0]
-	if e.Title != s.Title || e.URL != s.URL {
-		t.Errorf("got title %q url %q, want %q %q", e.Title, e.URL, s.Title, s.URL)
+	if want := discordtext.Markdown(s.Title); e.Title != want || e.URL != s.URL {
+		t.Errorf("got title %q url %q, want %q %q", e.Title, e.URL, want, s.URL)
 	}
 	if n := newstext.Words(e.Description); n == 0 || n > summarize.Brief.Budget().MaxWords {
 		t.Errorf("got a summary of %d words, want a brief one: %q", n, e.Description)
@@ -143,5 +145,77 @@ func TestPostErrorSaysWhetherSent(t *testing.T) {
 				t.Errorf("got %v, want it to say which permissions the bot needs", err)
 			}
 		})
+	}
+}
+
+// TestPostHostile: a feed post of a hostile story (title, body, author)
+// shows plain text, within Discord's limits (the fake checks them), with
+// the story's URL its one link.
+func TestPostHostile(t *testing.T) {
+	fake, err := fakediscord.Start(fakeOptions(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fake.Close()
+	b, _ := poster(t, fake.APIURL(), 30*time.Second)
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	const storyURL = "https://example.com/hostile"
+	posted := 0
+	for _, c := range hostile.Cases() {
+		title := strings.ToValidUTF8(c.Text, "?")
+		if r := []rune(title); len(r) > 400 {
+			title = string(r[:400])
+		}
+		a := article.Article{Title: title, URL: storyURL, Author: title, Published: day,
+			Body: c.Text + "\nThe council met on Monday to discuss the plan.\n" + c.Text}
+		res, err := db.Put(context.Background(), []article.Article{a})
+		if err != nil {
+			t.Logf("%s: not stored (%v)", c.Name, err)
+			continue
+		}
+		s, err := db.Get(context.Background(), res[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Post(context.Background(), "700000000000000001", s); err != nil {
+			t.Errorf("%s: %v", c.Name, err)
+			continue
+		}
+		posted++
+	}
+	if posted < len(hostile.Cases())/2 {
+		t.Fatalf("only %d of %d hostile stories posted", posted, len(hostile.Cases()))
+	}
+	for _, r := range fake.Requests() {
+		if r.Kind != fakediscord.KindMessage {
+			continue
+		}
+		if len(r.Problems) > 0 {
+			t.Errorf("broke Discord's rules: %q", r.Problems)
+		}
+		e := decode(t, r.Body).Embeds[0]
+		check := func(field, s string) {
+			s = strings.TrimSuffix(s, discordtext.TrimNote)
+			if p := hostile.Renders(s, hostile.Options{Links: []string{storyURL}}); len(p) > 0 {
+				t.Errorf("%s: %q\n%.300q", field, p, s)
+			}
+		}
+		check("title", e.Title)
+		check("description", e.Description)
+		for _, f := range e.Fields {
+			if f.Name != "Published" && f.Name != "Updated" {
+				check("field "+f.Name, f.Value)
+			}
+		}
+		if p := hostile.Literal(e.Footer.Text, hostile.Options{}); len(p) > 0 {
+			t.Errorf("footer: %q", p)
+		}
+		if e.URL != storyURL {
+			t.Errorf("URL %q, want the story's", e.URL)
+		}
 	}
 }

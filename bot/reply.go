@@ -2,34 +2,28 @@ package bot
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
-	"unicode/utf16"
 
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/storybot/storybot/commands"
-	"github.com/storybot/storybot/newstext"
+	"github.com/storybot/storybot/discordtext"
 )
 
-// Discord's message limits (../shared/discord-api/limits.json), in
-// characters counted as UTF-16 code units, the stricter reading.
+// Discord's limits, from the output policy (package discordtext).
 const (
-	maxContent     = 2000
-	maxTitle       = 256
-	maxDescription = 4096
-	maxFieldName   = 256
-	maxFieldValue  = 1024
-	maxFooter      = 2048
-	maxEmbedTotal  = 6000
-	maxURL         = 2048
-	maxChoices     = 25
-	maxChoiceName  = 100
-	maxChoiceValue = 100
+	maxContent     = discordtext.MaxContent
+	maxTitle       = discordtext.MaxTitle
+	maxDescription = discordtext.MaxDescription
+	maxFieldName   = discordtext.MaxFieldName
+	maxFieldValue  = discordtext.MaxFieldValue
+	maxFooter      = discordtext.MaxFooter
+	maxAuthorName  = discordtext.MaxAuthorName
+	maxEmbedTotal  = discordtext.MaxEmbedTotal
+	maxChoices     = discordtext.MaxChoices
+	maxChoiceName  = discordtext.MaxChoiceName
+	maxChoiceValue = discordtext.MaxChoiceValue
 )
-
-// trimNote ends a description that was cut to fit.
-const trimNote = "\n\n*(Trimmed to fit Discord's limits.)*"
 
 // noMentions lets a message ping no one: {"parse": []}. A nil Parse would
 // be sent as null, which Discord reads as its default (users are pinged).
@@ -37,77 +31,31 @@ func noMentions() *discordgo.MessageAllowedMentions {
 	return &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}
 }
 
-// units counts s as Discord's limits do (UTF-16 code units).
-func units(s string) int { return len(utf16.Encode([]rune(s))) }
-
-// cut returns s cut to at most n units, at a word boundary when there is
-// one in the last part, with "…" added when anything was cut.
-func cut(s string, n int) string {
-	if units(s) <= n {
-		return s
-	}
-	if n <= 1 {
-		return ""
-	}
-	rs := []rune(s)
-	k, used := 0, 0
-	for k < len(rs) {
-		w := len(utf16.Encode(rs[k : k+1]))
-		if used+w > n-1 {
-			break
-		}
-		used += w
-		k++
-	}
-	out := string(rs[:k])
-	if i := strings.LastIndexAny(out, " \n"); i > len(out)/2 {
-		out = out[:i]
-	}
-	return strings.TrimSpace(out) + "…"
-}
-
-// fitSentences returns text within n units: whole sentences (split with
-// newstext.Split, paragraphs kept) followed by trimNote when anything was
-// left out, or cut text when not even one sentence fits.
-func fitSentences(text string, n int) string {
-	if units(text) <= n {
-		return text
-	}
-	room := n - units(trimNote)
-	if room <= 0 {
-		return cut(text, n)
-	}
-	end, pos := 0, 0
-	for _, s := range newstext.Split(text) {
-		i := strings.Index(text[pos:], s)
-		if i < 0 {
-			break
-		}
-		e := pos + i + len(s)
-		if units(text[:e]) > room {
-			break
-		}
-		end, pos = e, e
-	}
-	if end == 0 {
-		return cut(text, room) + trimNote
-	}
-	return strings.TrimSpace(text[:end]) + trimNote
-}
+// units and cut count and cut text as Discord's limits do.
+func units(s string) int         { return discordtext.Units(s) }
+func cut(s string, n int) string { return discordtext.Cut(s, n) }
 
 // fit makes e obey every embed limit: each field's own, then the 6000 in
-// all, taken from the description (at a sentence boundary).
+// all, taken from the description (at a sentence boundary). The title,
+// description and fields hold markdown text (discordtext.Markdown), cut
+// without leaving a lone backslash; the footer and author name are plain;
+// a URL that is not a safe absolute http(s) URL is dropped.
 func fit(e *discordgo.MessageEmbed) {
-	e.Title = cut(e.Title, maxTitle)
-	if units(e.URL) > maxURL || !(strings.HasPrefix(e.URL, "https://") || strings.HasPrefix(e.URL, "http://")) {
+	e.Title = discordtext.CutEscaped(e.Title, maxTitle)
+	if e.Title == "…" {
+		e.Title = ""
+	}
+	if u, ok := discordtext.SafeURL(e.URL); ok {
+		e.URL = u
+	} else {
 		e.URL = ""
 	}
-	if len(e.Fields) > 25 {
-		e.Fields = e.Fields[:25]
+	if len(e.Fields) > discordtext.MaxFields {
+		e.Fields = e.Fields[:discordtext.MaxFields]
 	}
 	others := units(e.Title)
 	for _, f := range e.Fields {
-		f.Name, f.Value = cut(f.Name, maxFieldName), cut(f.Value, maxFieldValue)
+		f.Name, f.Value = discordtext.CutEscaped(f.Name, maxFieldName), discordtext.CutEscaped(f.Value, maxFieldValue)
 		others += units(f.Name) + units(f.Value)
 	}
 	if e.Footer != nil {
@@ -115,11 +63,11 @@ func fit(e *discordgo.MessageEmbed) {
 		others += units(e.Footer.Text)
 	}
 	if e.Author != nil {
-		e.Author.Name = cut(e.Author.Name, maxTitle)
+		e.Author.Name = cut(e.Author.Name, maxAuthorName)
 		others += units(e.Author.Name)
 	}
 	room := min(maxDescription, maxEmbedTotal-others)
-	e.Description = fitSentences(e.Description, room)
+	e.Description = discordtext.FitSentences(e.Description, room)
 }
 
 // embedTotal is the characters e counts toward the 6000 limit.
@@ -137,22 +85,25 @@ func embedTotal(e *discordgo.MessageEmbed) int {
 	return n
 }
 
-// storyEmbed renders a /story reply: the title (linked when the story has a
-// URL), the summary, the dates and author, and who wrote the summary.
+// storyEmbed renders a /story reply (and a feed post): the title (linked
+// to the story's URL when it is a safe http(s) URL, the one link in the
+// embed), the summary, the dates and author, and who wrote the summary.
+// Every text from the story or the model goes through the output policy
+// (package discordtext): markdown fields escaped, the footer plain.
 func storyEmbed(r commands.StoryReply) *discordgo.MessageEmbed {
 	s := r.Story
 	e := &discordgo.MessageEmbed{
-		Title:       s.Title,
+		Title:       discordtext.MarkdownHead(discordtext.Plain(s.Title), maxTitle),
 		URL:         s.URL,
-		Description: r.Summary.Text,
-		Footer:      &discordgo.MessageEmbedFooter{Text: r.EngineNote()},
+		Description: discordtext.MarkdownHead(strings.TrimSpace(r.Summary.Text), maxDescription),
+		Footer:      &discordgo.MessageEmbedFooter{Text: discordtext.Plain(r.EngineNote())},
 	}
 	e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "Published", Value: discordTime(s.Published.Unix()), Inline: true})
 	if !s.Updated.IsZero() {
 		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "Updated", Value: discordTime(s.Updated.Unix()), Inline: true})
 	}
-	if a := strings.TrimSpace(s.Author); a != "" {
-		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "Author", Value: a, Inline: true})
+	if a := discordtext.Plain(s.Author); a != "" {
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "Author", Value: discordtext.MarkdownHead(a, maxFieldValue), Inline: true})
 	}
 	fit(e)
 	return e
@@ -160,21 +111,22 @@ func storyEmbed(r commands.StoryReply) *discordgo.MessageEmbed {
 
 // askEmbed renders an /ask reply: the question, the answer with its
 // citations (an extractive answer as quotes), and the sources it cites
-// under it, numbered as cited. Text from the stories or the model has its
-// markdown escaped, so it cannot break the embed's layout.
+// under it, numbered as cited. Text from the user, the stories or the
+// model goes through the output policy (discordtext.Markdown), so it reads
+// as plain text and cannot break the embed's layout or add a link.
 func askEmbed(r commands.AskReply) *discordgo.MessageEmbed {
 	e := &discordgo.MessageEmbed{
-		Title:  "Q: " + escapeMarkdown(r.Question),
-		Footer: &discordgo.MessageEmbedFooter{Text: r.EngineNote()},
+		Title:  "Q: " + discordtext.MarkdownHead(discordtext.Plain(r.Question), maxTitle),
+		Footer: &discordgo.MessageEmbedFooter{Text: discordtext.Plain(r.EngineNote())},
 	}
 	if qs := r.Answer.Quotes; len(qs) > 0 {
 		var b strings.Builder
 		for _, q := range qs {
-			fmt.Fprintf(&b, "> %s [%d]\n", escapeMarkdown(q.Text), q.Source)
+			fmt.Fprintf(&b, "> %s [%d]\n", discordtext.MarkdownHead(discordtext.Plain(q.Text), maxDescription), q.Source)
 		}
 		e.Description = strings.TrimSpace(b.String())
 	} else {
-		e.Description = escapeMarkdown(r.Text())
+		e.Description = discordtext.MarkdownHead(strings.TrimSpace(r.Text()), maxDescription)
 	}
 	if srcs := r.Sources(); len(srcs) > 0 {
 		name := "Source"
@@ -188,9 +140,11 @@ func askEmbed(r commands.AskReply) *discordgo.MessageEmbed {
 }
 
 // sourceLines lists an answer's sources, one a line ("[n] title · date",
-// the title a link when the story has one), within a field's limit: every
-// source the answer cites is listed, its title shortened and its link left
-// out when they would not all fit.
+// the title a link to the story when it has a safe URL), within a field's
+// limit: every source the answer cites is listed, its title shortened and
+// its link left out when they would not all fit. A title that cannot be a
+// link's text as it is (discordtext.LinkText) is shown escaped, followed by
+// a "link" to the story.
 func sourceLines(srcs []commands.Source) string {
 	share := maxFieldValue/len(srcs) - 1 // each line's room, its newline aside
 	lines := make([]string, len(srcs))
@@ -198,61 +152,33 @@ func sourceLines(srcs []commands.Source) string {
 		date := " · " + discordTime(s.Published.Unix())
 		num := fmt.Sprintf("[%d] ", s.N)
 		room := share - units(num) - units(date)
-		title := escapeMarkdown(escapeLink(cut(s.Title, 200)))
-		if u, ok := safeURL(s.URL); ok && units(title)+units(u)+4 <= room {
-			lines[i] = num + "[" + title + "](" + u + ")" + date
+		u, linked := discordtext.SafeURL(s.URL)
+		linked = linked && units(u) <= maxSourceURL
+		plain := discordtext.Plain(s.Title)
+		if lt, ok := discordtext.LinkText(cut(plain, 200)); ok && linked && units(lt)+units(u)+4 <= room {
+			lines[i] = num + "[" + lt + "](" + u + ")" + date
 			continue
 		}
-		lines[i] = num + cutEscaped(title, room) + date
+		title := discordtext.Markdown(cut(plain, 200))
+		if link := " · [link](" + u + ")"; linked && units(title)+units(link) <= room {
+			lines[i] = num + title + link + date
+			continue
+		}
+		lines[i] = num + discordtext.CutEscaped(title, room) + date
 	}
 	return strings.Join(lines, "\n")
 }
 
-// cutEscaped cuts escaped text to n units without leaving a lone backslash
-// at the end, which would escape what follows.
-func cutEscaped(s string, n int) string {
-	s = cut(s, max(n, 1))
-	if t := strings.TrimSuffix(s, "…"); strings.HasSuffix(t, `\`) && !strings.HasSuffix(t, `\\`) {
-		s = strings.TrimSuffix(t, `\`) + "…"
-	}
-	return s
-}
-
-// safeURL returns u fit for a markdown link: an absolute http or https URL
-// of at most 512 units, with the characters that could end the link or open
-// another ("(", ")", "<", ">", spaces) percent-encoded.
-func safeURL(u string) (string, bool) {
-	p, err := url.Parse(strings.TrimSpace(u))
-	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-		return "", false
-	}
-	out := strings.NewReplacer("(", "%28", ")", "%29", "<", "%3C", ">", "%3E", " ", "%20", "[", "%5B", "]", "%5D").Replace(p.String())
-	return out, units(out) <= 512
-}
-
-func escapeLink(s string) string {
-	return strings.NewReplacer("[", "(", "]", ")").Replace(s)
-}
-
-// markdownEscaper puts a backslash before each character Discord's
-// markdown gives a meaning to, "<" included, so no mention, channel,
-// emoji, command or timestamp tag is drawn (nothing pings anyway:
-// allowed_mentions is empty).
-var markdownEscaper = strings.NewReplacer(
-	`\`, `\\`, "*", `\*`, "_", `\_`, "~", `\~`, "`", "\\`", "|", `\|`,
-	">", `\>`, "#", `\#`, "-", `\-`, "<", `\<`,
-	"](", `]\(`,
-)
-
-// escapeMarkdown makes s show as the plain text it is.
-func escapeMarkdown(s string) string { return markdownEscaper.Replace(s) }
+// maxSourceURL is the longest URL a source's link may have, in units.
+const maxSourceURL = 512
 
 // discordTime is a timestamp Discord shows in each reader's time zone.
 func discordTime(unix int64) string { return fmt.Sprintf("<t:%d:f>", unix) }
 
 // choice makes an autocomplete choice within the name and value limits.
+// A choice's name is shown literally: it is plain text (discordtext.Plain).
 func choice(name, value string) *discordgo.ApplicationCommandOptionChoice {
-	name = strings.Join(strings.Fields(name), " ")
+	name = discordtext.Plain(name)
 	if name == "" {
 		name = value
 	}

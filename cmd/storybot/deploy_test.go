@@ -2,13 +2,14 @@ package main
 
 import (
 	"debug/elf"
-	"github.com/storybot/storybot/bot"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/storybot/storybot/bot"
 
 	"go.yaml.in/yaml/v3"
 )

@@ -152,6 +152,7 @@ func TestKillDuringIngest(t *testing.T) {
 
 	ctx := context.Background()
 	deadline := time.Now().Add(60 * time.Second)
+	created := false
 	for {
 		if time.Now().After(deadline) {
 			cmd.Process.Kill()
@@ -159,9 +160,17 @@ func TestKillDuringIngest(t *testing.T) {
 			t.Fatalf("the child stored fewer than 500 stories in 60s; its stderr:\n%s", childErr.String())
 		}
 		time.Sleep(50 * time.Millisecond)
+		// Open only a database the child created at least one poll ago:
+		// opening creates and migrates it, and a child that starts slowly
+		// would then find its migration done under it and fail.
+		if !created {
+			_, err := os.Stat(dbPath)
+			created = err == nil
+			continue
+		}
 		db, err := sqlite.Open(ctx, dbPath)
 		if err != nil {
-			continue // not created yet
+			continue // not migrated yet
 		}
 		n, err := db.Count(ctx)
 		db.Close()

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/storybot/storybot/discordtext"
 	"github.com/storybot/storybot/store"
 )
 
@@ -166,19 +167,11 @@ func printStory(w io.Writer, s store.Story) {
 	}
 }
 
-// clean removes control characters, so that text from an article cannot
-// drive the terminal.
-func clean(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\t' {
-			return ' '
-		}
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return -1
-		}
-		return r
-	}, s)
-}
+// clean makes text from a story, a feed or a model fit to print, on one
+// line: the output policy's discordtext.Terminal (no control characters or
+// escape sequences, so the text cannot drive the terminal; no invisible or
+// bidirectional control characters; invalid UTF-8 repaired).
+func clean(s string) string { return discordtext.Terminal(s) }
 
 type titleJSON struct {
 	ID        string    `json:"id"`

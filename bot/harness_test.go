@@ -68,6 +68,8 @@ type setup struct {
 	db                *sqlite.DB
 	// noUsage makes the model server report no token usage, as some do.
 	noUsage bool
+	// wrapModel, when set, wraps the mock model's handler (to watch it).
+	wrapModel func(http.Handler) http.Handler
 }
 
 // start runs a bot against a fake Discord, a mock model and a real SQLite
@@ -112,6 +114,9 @@ func start(t testing.TB, s setup) *harness {
 	var mh http.Handler = mock.NewServer(mock.Options{ChunkDelay: s.chunkDelay})
 	if s.noUsage {
 		mh = withoutUsage(mh)
+	}
+	if s.wrapModel != nil {
+		mh = s.wrapModel(mh)
 	}
 	msrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.calls.Add(1)

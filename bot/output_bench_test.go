@@ -7,9 +7,12 @@ import (
 	"time"
 
 	"github.com/storybot/storybot/article"
+	"github.com/storybot/storybot/check"
 	"github.com/storybot/storybot/commands"
 	"github.com/storybot/storybot/generate"
 	"github.com/storybot/storybot/internal/hostile"
+	"github.com/storybot/storybot/newstext"
+	"github.com/storybot/storybot/prompts"
 	"github.com/storybot/storybot/store"
 	"github.com/storybot/storybot/summarize"
 )
@@ -47,4 +50,43 @@ func BenchmarkStoryEmbed(b *testing.B) {
 			b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds())/1000, "p99-µs")
 		})
 	}
+}
+
+// BenchmarkCheckAndRender is what a model's reply costs between the model
+// and Discord: the summary's own rules and the one check (faithfulness,
+// links) against a 1,000-word story, the prompt-leak rule against the real
+// summary prompt, and the output policy on every field of the reply. It
+// reports the p99 per reply.
+func BenchmarkCheckAndRender(b *testing.B) {
+	s := store.Story{ID: "abc123", Article: article.Article{Title: "Council approves 240 riverside homes despite flood warnings",
+		Body: newsWords(1000), URL: "https://news.example/homes", Author: "Tom Okafor", Published: time.Unix(1700000000, 0)}}
+	set, err := prompts.Load("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := set.Summary(s.Title, s.Body, summarize.Detailed.String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var reply string // whole sentences of the story, about 150 words
+	for _, sent := range newstext.Split(s.Body) {
+		if newstext.Words(reply+" "+sent) > 150 {
+			break
+		}
+		reply = strings.TrimSpace(reply + " " + sent)
+	}
+	src := s.Title + "\n" + s.Body
+	var lat []time.Duration
+	for b.Loop() {
+		t := time.Now()
+		text, fb, _ := summarize.Check(reply, src, summarize.Detailed)
+		if fb != nil || check.Leaks(text, p.System) {
+			b.Fatalf("the reply was rejected: %+v", fb)
+		}
+		storyEmbed(commands.StoryReply{Story: s, Summary: summarize.Summary{Text: text, Meta: generate.Meta{Engine: "gpt-4o-mini"}}})
+		lat = append(lat, time.Since(t))
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds())/1000, "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds())/1000, "p99-µs")
 }

@@ -49,26 +49,51 @@ type sourceIndex struct {
 }
 
 func newSourceIndex(source string) *sourceIndex {
+	return indexLower(source, lower(source))
+}
+
+// indexLower indexes source, given low, its lower-cased copy: the map keys
+// are substrings of that one string.
+func indexLower(source, low string) *sourceIndex {
 	src := &sourceIndex{text: source, words: make(map[string]bool, 512), numbers: map[string]bool{}}
-	// Lower-cased once, so the map keys are substrings of one string.
-	for _, f := range strings.FieldsFunc(strings.ToLower(source), isTokenSep) {
-		for n := range numbersIn(f) {
-			src.numbers[n] = true
-		}
-		for p := range wordParts(f) {
-			src.words[p] = true
-			if n, ok := numberWords[p]; ok {
-				src.numbers[n] = true
+	start := -1
+	for i, r := range low {
+		switch {
+		case !isTokenSep(r):
+			if start < 0 {
+				start = i
 			}
+		case start >= 0:
+			src.add(low[start:i])
+			start = -1
 		}
 	}
+	if start >= 0 {
+		src.add(low[start:])
+	}
 	return src
+}
+
+// add indexes one lower-cased token of the source.
+func (src *sourceIndex) add(tok string) {
+	for n := range numbersIn(tok) {
+		src.numbers[n] = true
+	}
+	for p := range wordParts(tok) {
+		src.words[p] = true
+		if n, ok := numberWords[p]; ok {
+			src.numbers[n] = true
+		}
+	}
 }
 
 // isTokenSep separates the tokens both sides are cut into: white space and
 // the dashes and slashes that join words without a space.
 func isTokenSep(r rune) bool {
-	return unicode.IsSpace(r) || r == '—' || r == '–' || r == '/'
+	if r < utf8.RuneSelf {
+		return r == ' ' || r == '/' || ('\t' <= r && r <= '\r')
+	}
+	return unicode.IsSpace(r) || r == '—' || r == '–'
 }
 
 // numberWords maps the number words that a summary may write as digits.
@@ -85,7 +110,7 @@ var numberWords = map[string]string{
 // "£1.5m" → "1.5", "10:30" → "10" and "30", "2016." → "2016".
 func numbersIn(tok string) func(yield func(string) bool) {
 	return func(yield func(string) bool) {
-		if !strings.ContainsAny(tok, "0123456789") {
+		if !hasDigit(tok) {
 			return
 		}
 		for i := 0; i < len(tok); {
@@ -120,19 +145,32 @@ func numbersIn(tok string) func(yield func(string) bool) {
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
+func hasDigit(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if isDigit(s[i]) {
+			return true
+		}
+	}
+	return false
+}
+
 // wordParts yields the words of a token: its runs of letters, digits and
 // inner apostrophes, with a possessive "'s" dropped, split at hyphens.
 func wordParts(tok string) func(yield func(string) bool) {
 	return func(yield func(string) bool) {
-		for part := range strings.SplitSeq(tok, "-") {
-			w := strings.TrimFunc(part, func(r rune) bool { return !newstext.IsWordRune(r) })
+		for rest := tok; rest != ""; {
+			var part string
+			part, rest, _ = strings.Cut(rest, "-")
+			w := trimWord(part)
 			if w == "" {
 				continue
 			}
-			for _, suf := range []string{"'s", "’s", "'S", "’S", "'", "’"} {
-				if t, ok := strings.CutSuffix(w, suf); ok && t != "" {
-					w = t
-					break
+			if strings.IndexByte(w, '\'') >= 0 || strings.Contains(w, "’") {
+				for _, suf := range []string{"'s", "’s", "'S", "’S", "'", "’"} {
+					if t, ok := strings.CutSuffix(w, suf); ok && t != "" {
+						w = t
+						break
+					}
 				}
 			}
 			if !yield(w) {
@@ -142,8 +180,46 @@ func wordParts(tok string) func(yield func(string) bool) {
 	}
 }
 
+// trimWord trims what is not a word rune from both ends of s.
+func trimWord(s string) string {
+	for s != "" {
+		if c := s[0]; c < utf8.RuneSelf {
+			if isASCIIWord(c) {
+				break
+			}
+			s = s[1:]
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s)
+		if newstext.IsWordRune(r) {
+			break
+		}
+		s = s[size:]
+	}
+	for s != "" {
+		if c := s[len(s)-1]; c < utf8.RuneSelf {
+			if isASCIIWord(c) {
+				break
+			}
+			s = s[:len(s)-1]
+			continue
+		}
+		r, size := utf8.DecodeLastRuneInString(s)
+		if newstext.IsWordRune(r) {
+			break
+		}
+		s = s[:len(s)-size]
+	}
+	return s
+}
+
+// isASCIIWord is newstext.IsWordRune for an ASCII byte.
+func isASCIIWord(c byte) bool {
+	return newstext.IsWordRune(rune(c))
+}
+
 func appendNumbers(out []Finding, summary string, src *sourceIndex) []Finding {
-	for _, tok := range strings.FieldsFunc(summary, isTokenSep) {
+	for tok := range strings.FieldsFuncSeq(summary, isTokenSep) {
 		for n := range numbersIn(tok) {
 			if !src.numbers[n] {
 				out = append(out, Finding{Rule: RuleNumber, Text: strings.TrimFunc(tok, func(r rune) bool { return !newstext.IsWordRune(r) })})
@@ -186,6 +262,9 @@ func appendQuotes(out []Finding, summary string, src *sourceIndex) []Finding {
 			phrase := summary[start:i]
 			start, startRune = -1, 0
 			for part := range strings.SplitSeq(strings.ReplaceAll(phrase, "...", "…"), "…") {
+				if t := strings.TrimSpace(part); t != "" && strings.Contains(src.text, t) {
+					continue // verbatim: no need to normalise the source
+				}
 				p := normQuote(part)
 				if p == "" {
 					continue
@@ -251,7 +330,7 @@ var nameExempt = map[string]bool{
 
 func appendNames(out []Finding, summary string, src *sourceIndex) []Finding {
 	initial := true // the next word starts a sentence
-	for _, tok := range strings.FieldsFunc(summary, isTokenSep) {
+	for tok := range strings.FieldsFuncSeq(summary, isTokenSep) {
 		first, _ := utf8.DecodeRuneInString(tok)
 		starts := initial || newstext.IsOpener(first)
 		last, _ := utf8.DecodeLastRuneInString(strings.TrimRightFunc(tok, newstext.IsCloser))

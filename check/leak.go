@@ -3,7 +3,6 @@ package check
 import (
 	"fmt"
 	"strings"
-	"unicode"
 
 	"github.com/storybot/storybot/newstext"
 )
@@ -35,40 +34,60 @@ func Leaks(text, instructions string) bool {
 // finding names the run's place, not its words, so that no log line holds
 // the prompt.
 func (c *Checker) leak(text string) (string, bool) {
-	sys := leakWords(c.instructions)
-	if len(sys) < LeakWords {
+	if c.sys == nil {
+		c.sys = leakWords(c.instructions)
+	}
+	sys := c.sys
+	if len(sys) < LeakSentenceWords {
 		return "", false
 	}
-	seen := make(map[string]bool, len(sys))
-	for i := 0; i+LeakWords <= len(sys); i++ {
-		seen[strings.Join(sys[i:i+LeakWords], " ")] = true
-	}
-	ans := leakWords(text)
 	if sent, ok := c.sentenceLeak(text, sys); ok {
 		return sent, true
 	}
-	var inSource map[string]bool // built only when a run matches
+	if len(sys) < LeakWords {
+		return "", false
+	}
+	seen := runs(sys)
+	ans := leakWords(text)
+	var inSource map[uint64]bool // built only when a run matches
 	for i := 0; i+LeakWords <= len(ans); i++ {
-		run := strings.Join(ans[i:i+LeakWords], " ")
-		if !seen[run] {
+		h := runHash(ans[i : i+LeakWords])
+		if !seen[h] {
 			continue
 		}
 		if inSource == nil {
-			inSource = map[string]bool{}
-			src := leakWords(c.source)
-			for j := 0; j+LeakWords <= len(src); j++ {
-				inSource[strings.Join(src[j:j+LeakWords], " ")] = true
-			}
+			inSource = runs(leakWords(c.source))
 		}
-		if !inSource[run] {
+		if !inSource[h] {
 			return fmt.Sprintf("%d words of the instructions from word %d", LeakWords, i+1), true
 		}
 	}
 	return "", false
 }
 
+// runs returns the hashes of every run of LeakWords words in ws.
+func runs(ws []string) map[uint64]bool {
+	m := make(map[uint64]bool, max(len(ws)-LeakWords+1, 0))
+	for i := 0; i+LeakWords <= len(ws); i++ {
+		m[runHash(ws[i:i+LeakWords])] = true
+	}
+	return m
+}
+
+// runHash is the FNV-1a hash of words, each ended by a space.
+func runHash(words []string) uint64 {
+	h := uint64(14695981039346656037)
+	for _, w := range words {
+		for i := 0; i < len(w); i++ {
+			h = (h ^ uint64(w[i])) * 1099511628211
+		}
+		h = (h ^ ' ') * 1099511628211
+	}
+	return h
+}
+
 func leakWords(s string) []string {
-	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	return strings.FieldsFunc(lower(s), func(r rune) bool { return !newstext.IsWordRune(r) })
 }
 
 // sentenceLeak finds a sentence of text, of LeakSentenceWords words or

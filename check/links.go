@@ -18,10 +18,52 @@ var linkish = regexp.MustCompile(`(?i)\b(?:https?://|www\.)[^\s<>()\[\]"']+` +
 // appendLinks adds a RuleLink finding for each link, URL or mention in text
 // that the source does not hold word for word (case aside).
 func (c *Checker) appendLinks(out []Finding, text string) []Finding {
-	for _, m := range linkish.FindAllString(text, -1) {
-		if !strings.Contains(c.lower(), strings.ToLower(m)) {
-			out = append(out, Finding{Rule: RuleLink, Text: m})
+	if !mayLink(text) {
+		return out // the common case, without the regular expression's cost
+	}
+	// Only the words that could hold a match go through the regular
+	// expression: a long text with one URL costs little more than one
+	// without.
+	for w := range strings.FieldsSeq(text) {
+		if !mayLink(w) && !strings.HasPrefix(w, "(") {
+			continue
+		}
+		for _, m := range linkish.FindAllString(w, -1) {
+			if !strings.Contains(c.lower(), lower(m)) {
+				out = append(out, Finding{Rule: RuleLink, Text: m})
+			}
 		}
 	}
 	return out
+}
+
+// mayLink reports whether text holds anything linkish could match: a
+// cheap test before the regular expression.
+func mayLink(text string) bool {
+	for _, sub := range []string{"://", "](", "] (", "<@", "<#"} {
+		if strings.Contains(text, sub) {
+			return true
+		}
+	}
+	for _, sub := range []string{"@everyone", "@here", "www.", "discord"} {
+		if containsFold(text, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsFold reports whether s holds sub, a lower-case ASCII string, in
+// any ASCII case.
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c == sub[0] && strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
 }

@@ -236,6 +236,13 @@ func cleanHead(s string, lines bool, limit int) string {
 	return b.String()
 }
 
+// urlEscaper percent-encodes what could end a markdown link or open
+// another.
+var urlEscaper = strings.NewReplacer("(", "%28", ")", "%29", "<", "%3C", ">", "%3E", " ", "%20", "[", "%5B", "]", "%5D", `\`, "%5C")
+
+// bracketReplacer makes square brackets round, for a link's text.
+var bracketReplacer = strings.NewReplacer("[", "(", "]", ")")
+
 // markdownEscaper puts a backslash before each character Discord's
 // markdown gives a meaning to, so none of it is drawn:
 //
@@ -429,7 +436,7 @@ func SafeURL(u string) (string, bool) {
 		return "", false
 	}
 	p.User = nil
-	out := strings.NewReplacer("(", "%28", ")", "%29", "<", "%3C", ">", "%3E", " ", "%20", "[", "%5B", "]", "%5D", `\`, "%5C").Replace(p.String())
+	out := urlEscaper.Replace(p.String())
 	if Units(out) > MaxURL {
 		return "", false
 	}
@@ -444,7 +451,7 @@ func SafeURL(u string) (string, bool) {
 // (\ * _ ~ ` < > @, "||", or "://", which Discord refuses in a link's
 // text and would then link). Show Markdown(s) without a link then.
 func LinkText(s string) (string, bool) {
-	s = strings.NewReplacer("[", "(", "]", ")").Replace(Plain(s))
+	s = bracketReplacer.Replace(Plain(s))
 	if s == "" || strings.ContainsAny(s, "\\*_~`<>@") || strings.Contains(s, "||") || strings.Contains(s, "://") {
 		return s, false
 	}

@@ -57,7 +57,6 @@ type Checker struct {
 	instructions string
 	index        *sourceIndex // built on first use
 	lowerSource  string       // built on first use
-	sys          []string     // the instructions' words, built on first use
 }
 
 // New returns a Checker for texts written from source (a story's title and

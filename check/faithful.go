@@ -40,11 +40,13 @@ func unsupported(text string, src *sourceIndex) []Finding {
 	return out
 }
 
-// sourceIndex is what the check looks things up in.
+// sourceIndex is what the check looks things up in: the source and its
+// lower-cased copy, searched word by word (a summary has few names and
+// numbers to look up, so no index of the source's every word is built).
 type sourceIndex struct {
 	text    string          // the source as given
-	words   map[string]bool // lower-cased words (see wordParts)
-	numbers map[string]bool // normalised numbers
+	low     string          // the source lower-cased
+	numbers map[string]bool // normalised numbers, built on first use
 	norm    string          // normalised text for quotations, built on first use
 }
 
@@ -52,39 +54,51 @@ func newSourceIndex(source string) *sourceIndex {
 	return indexLower(source, lower(source))
 }
 
-// indexLower indexes source, given low, its lower-cased copy: the map keys
-// are substrings of that one string.
+// indexLower indexes source, given low, its lower-cased copy.
 func indexLower(source, low string) *sourceIndex {
-	src := &sourceIndex{text: source, words: make(map[string]bool, 512), numbers: map[string]bool{}}
-	start := -1
-	for i, r := range low {
-		switch {
-		case !isTokenSep(r):
-			if start < 0 {
-				start = i
-			}
-		case start >= 0:
-			src.add(low[start:i])
-			start = -1
-		}
-	}
-	if start >= 0 {
-		src.add(low[start:])
-	}
-	return src
+	return &sourceIndex{text: source, low: low}
 }
 
-// add indexes one lower-cased token of the source.
-func (src *sourceIndex) add(tok string) {
-	for n := range numbersIn(tok) {
-		src.numbers[n] = true
+// hasWord reports whether the source holds w (lower-cased) as a word: not
+// inside a longer word, so "silva" is found in "ana silva’s" and "silva-lee"
+// but not in "silvana".
+func (src *sourceIndex) hasWord(w string) bool {
+	if w == "" {
+		return false
 	}
-	for p := range wordParts(tok) {
-		src.words[p] = true
-		if n, ok := numberWords[p]; ok {
-			src.numbers[n] = true
+	for from := 0; ; {
+		i := strings.Index(src.low[from:], w)
+		if i < 0 {
+			return false
+		}
+		i += from
+		before, _ := utf8.DecodeLastRuneInString(src.low[:i])
+		after, _ := utf8.DecodeRuneInString(src.low[i+len(w):])
+		if (i == 0 || !newstext.IsWordRune(before)) && (i+len(w) == len(src.low) || !newstext.IsWordRune(after)) {
+			return true
+		}
+		from = i + 1
+	}
+}
+
+// hasNumber reports whether the source holds the normalised number n, in
+// digits or, from zero to twenty and as "dozen", "hundred", "thousand" and
+// "million", in words.
+func (src *sourceIndex) hasNumber(n string) bool {
+	if src.numbers == nil {
+		src.numbers = map[string]bool{}
+		for tok := range strings.FieldsFuncSeq(src.low, isTokenSep) {
+			for x := range numbersIn(tok) {
+				src.numbers[x] = true
+			}
+			for p := range wordParts(tok) {
+				if x, ok := numberWords[p]; ok {
+					src.numbers[x] = true
+				}
+			}
 		}
 	}
+	return src.numbers[n]
 }
 
 // isTokenSep separates the tokens both sides are cut into: white space and
@@ -221,7 +235,7 @@ func isASCIIWord(c byte) bool {
 func appendNumbers(out []Finding, summary string, src *sourceIndex) []Finding {
 	for tok := range strings.FieldsFuncSeq(summary, isTokenSep) {
 		for n := range numbersIn(tok) {
-			if !src.numbers[n] {
+			if !src.hasNumber(n) {
 				out = append(out, Finding{Rule: RuleNumber, Text: strings.TrimFunc(tok, func(r rune) bool { return !newstext.IsWordRune(r) })})
 				break
 			}
@@ -346,7 +360,7 @@ func appendNames(out []Finding, summary string, src *sourceIndex) []Finding {
 			if r, _ := utf8.DecodeRuneInString(p); !unicode.IsUpper(r) {
 				continue
 			}
-			if !src.words[strings.ToLower(p)] {
+			if !src.hasWord(lower(p)) {
 				out = append(out, Finding{Rule: RuleName, Text: w})
 				break
 			}

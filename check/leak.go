@@ -3,6 +3,7 @@ package check
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/storybot/storybot/newstext"
 )
@@ -34,20 +35,17 @@ func Leaks(text, instructions string) bool {
 // finding names the run's place, not its words, so that no log line holds
 // the prompt.
 func (c *Checker) leak(text string) (string, bool) {
-	if c.sys == nil {
-		c.sys = leakWords(c.instructions)
-	}
-	sys := c.sys
-	if len(sys) < LeakSentenceWords {
+	ins := instructionsOf(c.instructions)
+	if len(ins.words) < LeakSentenceWords {
 		return "", false
 	}
-	if sent, ok := c.sentenceLeak(text, sys); ok {
+	if sent, ok := c.sentenceLeak(text, ins.padded); ok {
 		return sent, true
 	}
-	if len(sys) < LeakWords {
+	if len(ins.words) < LeakWords {
 		return "", false
 	}
-	seen := runs(sys)
+	seen := ins.runs
 	ans := leakWords(text)
 	var inSource map[uint64]bool // built only when a run matches
 	for i := 0; i+LeakWords <= len(ans); i++ {
@@ -63,6 +61,40 @@ func (c *Checker) leak(text string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// instructions is a system prompt as the leak rule reads it.
+type instructions struct {
+	words  []string        // lower-cased words
+	padded string          // the words joined by spaces, a space at each end
+	runs   map[uint64]bool // hashes of every run of LeakWords words
+}
+
+// parsed keeps the instructions already read: a product's system prompt is
+// the same for every call (a few templates, each with a few variants), so
+// it is read once. The cache stops growing at maxParsed prompts.
+var (
+	parsedMu sync.Mutex
+	parsed   = map[string]*instructions{}
+)
+
+const maxParsed = 64
+
+func instructionsOf(s string) *instructions {
+	parsedMu.Lock()
+	ins, ok := parsed[s]
+	parsedMu.Unlock()
+	if ok {
+		return ins
+	}
+	w := leakWords(s)
+	ins = &instructions{words: w, padded: " " + strings.Join(w, " ") + " ", runs: runs(w)}
+	parsedMu.Lock()
+	if len(parsed) < maxParsed {
+		parsed[s] = ins
+	}
+	parsedMu.Unlock()
+	return ins
 }
 
 // runs returns the hashes of every run of LeakWords words in ws.
@@ -92,8 +124,7 @@ func leakWords(s string) []string {
 
 // sentenceLeak finds a sentence of text, of LeakSentenceWords words or
 // more, whose words are a run of the instructions' and not of the source's.
-func (c *Checker) sentenceLeak(text string, sys []string) (string, bool) {
-	padded := " " + strings.Join(sys, " ") + " "
+func (c *Checker) sentenceLeak(text, padded string) (string, bool) {
 	for i, sent := range newstext.Split(text) {
 		w := leakWords(sent)
 		if len(w) < LeakSentenceWords {

@@ -13,8 +13,9 @@ import (
 )
 
 // draftFooter marks a reply that shows the model's answer while it writes:
-// the answer is checked (faithfulness, length) only once it is complete.
-const draftFooter = "Writing… this draft is checked before it is final."
+// only whole sentences that have passed every check (generate.Job.Draft),
+// but the final reply may still be the extractive one.
+const draftFooter = "Writing… each sentence is checked before it is shown."
 
 // drafter edits a deferred reply with the model's answer so far: the
 // first draft as soon as there is one, then at most one edit an interval,

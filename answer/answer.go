@@ -17,8 +17,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/storybot/storybot/check"
 	"github.com/storybot/storybot/generate"
@@ -121,7 +119,16 @@ func (s *Service) answer(ctx context.Context, question string, r retrieve.Result
 		// Nothing to send the model: the passages don't speak to the question.
 		return Reply{Text: NotInStories, Meta: generate.Meta{Engine: generate.Extractive, Model: s.kernel.ModelName()}}, nil
 	}
-	out, err := generate.Run(ctx, s.kernel, generate.Job[body]{
+	out, err := generate.Run(ctx, s.kernel, s.job(question, r))
+	if err != nil {
+		return Reply{}, fmt.Errorf("answer: %w", err)
+	}
+	return out.Value.reply(out.Meta), nil
+}
+
+// job is an answer to question from r as the kernel makes it.
+func (s *Service) job(question string, r retrieve.Result) generate.Job[body] {
+	return generate.Job[body]{
 		Name: "answer",
 		Prompt: func() (prompts.Prompt, error) {
 			return s.cfg.Prompts.Answer(question, promptPassages(r))
@@ -139,11 +146,9 @@ func (s *Service) answer(ctx context.Context, question string, r retrieve.Result
 			return body{Text: rec.Text, Answered: true, Cited: rec.Cited}
 		},
 		Extractive: func() body { return extractive(question, r) },
-	})
-	if err != nil {
-		return Reply{}, fmt.Errorf("answer: %w", err)
+		Refusals:   true,
+		Claims:     func(rec generate.Record) string { return withoutCitations(rec.Text) },
 	}
-	return out.Value.reply(out.Meta), nil
 }
 
 // passagesText is what a model's answer must be supported by: the titles
@@ -184,33 +189,30 @@ const refusalMark = "[none]"
 
 // maxAnswerWords is how long a model's answer may run before it is
 // rejected: half as much again as the prompt asks for.
-const maxAnswerWords = prompts.AnswerMaxWords * 3 / 2
+const maxAnswerWords = int(generate.TooLongFactor * prompts.AnswerMaxWords)
 
 // citation matches a citation: [1], [2, 3] or [2; 3].
 var citation = regexp.MustCompile(`\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]`)
 
-// Check cleans a model's reply to the answer prompt for r's passages and
-// decides whether it may be shown: the answer's own rules (checkForm), then
-// the one check (package check) against the passages, without
-// instructions. It returns the text to show, whether it answers the
-// question and the citation numbers it uses; or a Fallback saying why it
-// may not be shown, with an error for the log. The Service runs the same
-// rules, with the prompt's instructions as well.
-func Check(reply string, r retrieve.Result) (text string, answered bool, cited []int, fb *generate.Fallback, err error) {
-	c := checkForm(check.Clean(reply), r)
-	if c.Claims != "" {
-		if f := check.Text(c.Claims, passagesText(r), ""); len(f) > 0 {
-			return "", false, nil, &generate.Fallback{Code: generate.FallbackUnfaithful, Reason: "the model's answer had names, numbers or quotations that are not in the stories"},
-				fmt.Errorf("unsupported: %v", f)
-		}
+// Check decides, as Answer does, whether a model's reply to question may
+// be shown as an answer from r's passages: the answer's own rules
+// (checkForm), then the one check (package check) against the passages and
+// the prompt's instructions. It returns the text to show, whether it
+// answers the question and the citation numbers it uses; or a Fallback
+// saying why it may not be shown, with the check's findings. The error is
+// a prompt that cannot be rendered. For evaluations and tests: Answer runs
+// the same.
+func (s *Service) Check(question string, r retrieve.Result, reply string) (text string, answered bool, cited []int, fb *generate.Fallback, findings []check.Finding, err error) {
+	c, f, err := generate.Check(s.job(question, r), reply)
+	switch {
+	case err != nil:
+		return "", false, nil, nil, nil, err
+	case c.Fallback != nil:
+		return "", false, nil, c.Fallback, f, nil
+	case !c.Record.Answered:
+		return NotInStories, false, nil, nil, nil, nil
 	}
-	if c.Fallback != nil {
-		return "", false, nil, c.Fallback, c.Err
-	}
-	if !c.Record.Answered {
-		return NotInStories, false, nil, nil, nil
-	}
-	return c.Record.Text, true, c.Record.Cited, nil, nil
+	return c.Record.Text, true, c.Record.Cited, nil, nil, nil
 }
 
 // checkForm holds an answer's own rules for a model's reply, cleaned by
@@ -247,24 +249,22 @@ func checkForm(reply string, r retrieve.Result) generate.Checked {
 	text = strings.Join(strings.Fields(text), " ")
 	text = strings.ReplaceAll(text, " .", ".")
 	sort.Ints(cited)
-	plain := strings.TrimSpace(citation.ReplaceAllString(text, ""))
+	plain := withoutCitations(text)
 	switch {
 	case len(cited) == 0:
-		return generate.Checked{Claims: text, Fallback: &generate.Fallback{Code: FallbackUncited, Reason: "the model's answer cited none of the stories"}, Err: errors.New("answer without citations")}
-	case !endsAnswer(plain):
-		return generate.Checked{Claims: text, Fallback: &generate.Fallback{Code: generate.FallbackTruncated, Reason: "the model's answer stopped mid-sentence"}}
+		return generate.Checked{Claims: plain, Fallback: &generate.Fallback{Code: FallbackUncited, Reason: "the model's answer cited none of the stories"}, Err: errors.New("answer without citations")}
+	case !newstext.EndsSentence(plain):
+		return generate.Checked{Claims: plain, Fallback: &generate.Fallback{Code: generate.FallbackTruncated, Reason: "the model's answer stopped mid-sentence"}}
 	case newstext.Words(plain) > maxAnswerWords:
-		return generate.Checked{Claims: text, Fallback: &generate.Fallback{Code: generate.FallbackTooLong, Reason: fmt.Sprintf("the model's answer was far over the %d-word limit", prompts.AnswerMaxWords)}}
+		return generate.Checked{Claims: plain, Fallback: &generate.Fallback{Code: generate.FallbackTooLong, Reason: fmt.Sprintf("the model's answer was far over the %d-word limit", prompts.AnswerMaxWords)}}
 	}
-	return generate.Checked{Record: generate.Record{Text: text, Answered: true, Cited: cited}, Claims: text}
+	return generate.Checked{Record: generate.Record{Text: text, Answered: true, Cited: cited}, Claims: plain}
 }
 
-// endsAnswer reports whether s ends as a finished sentence, in any script
-// ("。", "।", "؟" as well as ".").
-func endsAnswer(s string) bool {
-	s = strings.TrimRight(s, " \"'”’)")
-	r, _ := utf8.DecodeLastRuneInString(s)
-	return r == '…' || unicode.Is(unicode.Sentence_Terminal, r)
+// withoutCitations is an answer's text without its citation marks: what
+// the one check reads (a citation is storybot's marker, not a claim).
+func withoutCitations(text string) string {
+	return strings.TrimSpace(citation.ReplaceAllString(text, ""))
 }
 
 // isRefusal reports whether a model's reply starts with the refusal mark,

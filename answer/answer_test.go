@@ -52,7 +52,14 @@ func TestCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			text, answered, cited, fb, _ := Check(tt.reply, result())
+			set, err := prompts.Load("")
+			if err != nil {
+				t.Fatal(err)
+			}
+			text, answered, cited, fb, _, err := NewService(Config{Prompts: set}).Check("Did the power go out?", result(), tt.reply)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if tt.wantFallback != "" {
 				if fb == nil || fb.Code != tt.wantFallback {
 					t.Fatalf("got fallback %+v (text %q), want %s", fb, text, tt.wantFallback)

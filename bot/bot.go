@@ -80,8 +80,8 @@ type Config struct {
 	// MaxModelCalls caps the model calls in flight, and ModelWait is how
 	// long a call waits for one of them to end before the summary falls
 	// back to the extractive one. They take effect through LimitModel,
-	// which wraps the model of the summarize.Service given to New: cached
-	// summaries take no slot.
+	// which wraps the model the summaries and answers use (llm.Limit):
+	// cached replies take no slot.
 	MaxModelCalls int
 	ModelWait     time.Duration
 	// Grace is how long shutdown waits for replies in flight before it
@@ -154,7 +154,7 @@ func (c Config) String() string {
 
 // LimitModel returns m limited to c.MaxModelCalls calls at once, each
 // waiting at most c.ModelWait for a slot (defaults when unset). Use it as
-// the Model of the summarize.Service passed to New:
+// the Model of the summaries and answers the bot serves:
 //
 //	cfg.Model = botCfg.LimitModel(client)
 func (c Config) LimitModel(m llm.Model) *llm.Limit {

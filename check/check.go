@@ -9,10 +9,14 @@
 //   - faithfulness: every number, quotation and capitalized name is in the
 //     source (see Unsupported);
 //   - prompt-leak: no run of LeakWords consecutive words of the
-//     instructions, unless the source holds it too (see Leaks);
+//     instructions, nor a whole sentence of them, unless the source holds
+//     it too (see Leaks);
 //   - link: no URL, masked link ("[text](…)") or Discord mention, channel
 //     or role syntax ("<@…>", "<#…>", "@everyone") that the source does not
-//     hold word for word.
+//     hold whole.
+//
+// A reply still being written (a draft) must also hold nothing that may
+// not be final: see Checker.Hold.
 //
 // Clean, which every reply goes through first, removes a thinking model's
 // reasoning (<think>…</think>) and repairs invalid UTF-8. What a product
@@ -20,7 +24,6 @@
 package check
 
 import (
-	"regexp"
 	"unicode"
 	"unicode/utf8"
 )
@@ -42,12 +45,6 @@ type Finding struct {
 
 func (f Finding) String() string { return f.Rule + " " + `"` + f.Text + `"` }
 
-// IsFaithfulness reports whether f is about the source's facts (a number,
-// quotation or name it lacks) rather than a leak or a link.
-func (f Finding) IsFaithfulness() bool {
-	return f.Rule == RuleNumber || f.Rule == RuleQuote || f.Rule == RuleName
-}
-
 // Checker checks model texts against one source and one set of
 // instructions. Make one with New for each model call: it indexes the
 // source once, so checking a draft sentence by sentence stays cheap. It is
@@ -55,8 +52,9 @@ func (f Finding) IsFaithfulness() bool {
 type Checker struct {
 	source       string
 	instructions string
-	index        *sourceIndex // built on first use
-	lowerSource  string       // built on first use
+	index        *sourceIndex    // built on first use
+	lowerSource  string          // built on first use
+	links        map[string]bool // the source's links, built on first use
 }
 
 // New returns a Checker for texts written from source (a story's title and
@@ -65,22 +63,19 @@ func New(source, instructions string) *Checker {
 	return &Checker{source: source, instructions: instructions}
 }
 
-// citation matches an answer's citation marks ("[1]", "[2, 3]"): markers
-// storybot turns into its own source list, not claims to check.
-var citation = regexp.MustCompile(`\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]`)
-
 // Text runs every rule on text and returns what they found, in rule order
-// (faithfulness, prompt leak, links); nil means text may be shown.
+// (faithfulness, prompt leak, links); nil means text may be shown. Markers
+// a product adds itself (an answer's citations) are the product's to
+// remove first: a number in brackets is a number here.
 func (c *Checker) Text(text string) []Finding {
-	plain := citation.ReplaceAllString(text, "")
 	if c.index == nil {
 		c.index = indexLower(c.source, c.lower())
 	}
-	out := unsupported(plain, c.index)
-	if leak, ok := c.leak(plain); ok {
+	out := unsupported(text, c.index)
+	if leak, ok := c.leak(text); ok {
 		out = append(out, Finding{Rule: RuleLeak, Text: leak})
 	}
-	return c.appendLinks(out, plain)
+	return c.appendLinks(out, text)
 }
 
 // Text checks one text against source and instructions: New(source,

@@ -10,7 +10,7 @@ import (
 // masked links ("[text](…"), angle-bracket tags ("<@123>", "<@&1>", "<#1>",
 // "<https://…>") and the mass mentions.
 var linkish = regexp.MustCompile(`(?i)\b(?:https?://|www\.)[^\s<>()\[\]"']+` +
-	`|\]\s*\(` +
+	`|\]\(` +
 	`|<[@#][!&]?\d*>?` +
 	`|@(?:everyone|here)\b` +
 	`|discord(?:\.gg|app\.com/invite|\.com/invite)/\S+`)
@@ -25,11 +25,11 @@ func (c *Checker) appendLinks(out []Finding, text string) []Finding {
 	// expression: a long text with one URL costs little more than one
 	// without.
 	for w := range strings.FieldsSeq(text) {
-		if !mayLink(w) && !strings.HasPrefix(w, "(") {
+		if !mayLink(w) {
 			continue
 		}
 		for _, m := range linkish.FindAllString(w, -1) {
-			if !strings.Contains(c.lower(), lower(m)) {
+			if !c.sourceLinks()[lower(m)] {
 				out = append(out, Finding{Rule: RuleLink, Text: m})
 			}
 		}
@@ -37,10 +37,28 @@ func (c *Checker) appendLinks(out []Finding, text string) []Finding {
 	return out
 }
 
+// sourceLinks are the links, URLs and mentions the source holds, whole and
+// lower-cased: a text may repeat one of them, not a part of one
+// ("https://bbc.co" is not "https://bbc.co.uk/news").
+func (c *Checker) sourceLinks() map[string]bool {
+	if c.links == nil {
+		c.links = map[string]bool{}
+		for w := range strings.FieldsSeq(c.lower()) {
+			if !mayLink(w) {
+				continue
+			}
+			for _, m := range linkish.FindAllString(w, -1) {
+				c.links[m] = true
+			}
+		}
+	}
+	return c.links
+}
+
 // mayLink reports whether text holds anything linkish could match: a
 // cheap test before the regular expression.
 func mayLink(text string) bool {
-	for _, sub := range []string{"://", "](", "] (", "<@", "<#"} {
+	for _, sub := range []string{"://", "](", "<@", "<#"} {
 		if strings.Contains(text, sub) {
 			return true
 		}

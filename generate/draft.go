@@ -11,16 +11,18 @@ import (
 // drafter turns a streaming model's deltas into checked drafts
 // (Job.Draft): after each delta, the whole sentences written so far (all
 // but the last, which may still be growing) go through the product's check
-// and the one check, and only text that passed is shown. The first
-// sentence that fails ends the drafts: what is on screen stays what passed,
-// and the final reply decides the rest.
+// and the one check, and only text that passed is shown. Text that passes
+// but may not be final yet (an unclosed quotation, words about the task
+// rather than the story: check.Checker.Hold) waits for the next delta. The
+// first sentence that fails ends the drafts: what is on screen stays what
+// passed, and the final reply decides the rest.
 type drafter[T any] struct {
 	job     Job[T]
 	chk     *check.Checker
 	log     *slog.Logger
 	text    strings.Builder
-	done    int  // sentences checked and shown
-	stopped bool // a sentence failed: no more drafts
+	shown   string // the prefix last checked and shown
+	stopped bool   // a sentence failed: no more drafts
 }
 
 func (d *drafter[T]) delta(s string) {
@@ -29,17 +31,23 @@ func (d *drafter[T]) delta(s string) {
 		return
 	}
 	sents := newstext.Split(check.Clean(d.text.String()))
-	whole := len(sents) - 1 // the last may still be growing
-	if whole <= d.done {
+	if len(sents) < 2 {
+		return // the last sentence may still be growing
+	}
+	prefix := strings.Join(sents[:len(sents)-1], " ")
+	if prefix == d.shown {
 		return
 	}
-	c, findings := verdict(d.job, strings.Join(sents[:whole], " "), d.chk)
+	c, findings := verdict(d.job, prefix, d.chk)
 	if c.Fallback != nil || !c.Record.Answered {
 		d.stopped = true
 		d.log.Debug("drafts stop: a sentence did not pass", "reason", fallbackCode(c.Fallback), "findings", findingList(findings))
 		return
 	}
-	d.done = whole
+	if d.chk.Hold(c.Claims) {
+		return
+	}
+	d.shown = prefix
 	d.job.Draft(c.Record.Text)
 }
 

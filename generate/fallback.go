@@ -7,6 +7,11 @@ import (
 	"github.com/storybot/storybot/llm"
 )
 
+// TooLongFactor is how far past a product's word budget a model's reply may
+// run: up to TooLongFactor × the budget a product may cut it back to whole
+// sentences; beyond, it is rejected with FallbackTooLong.
+const TooLongFactor = 1.5
+
 // Extractive is the engine name of a result written without a model.
 const Extractive = "extractive"
 

@@ -173,8 +173,17 @@ type Job[T any] struct {
 	// Checked.Claims after it.
 	Check func(reply string) Checked
 	// Result turns an accepted record (from the model or the cache) into
-	// the product's value.
+	// the product's value. A record that does not answer (Refusals) has
+	// no text: the product says so in its own words.
 	Result func(Record) T
+	// Refusals reports that the product's records may say the sources
+	// don't answer (Record.Answered false). For any other product such a
+	// record in the cache is not used.
+	Refusals bool
+	// Claims, when set, gives what the one check must accept of a cached
+	// record, read again from the cache (an answer's text without its
+	// citations); nil means the record's Text.
+	Claims func(Record) string
 	// Extractive is the product's value without a model.
 	Extractive func() T
 	// Fresh skips the cache lookup and asks the model again; an accepted
@@ -213,8 +222,9 @@ type Meta struct {
 	// answer was rejected; zero when no call was made, and when the server
 	// reports no usage.
 	Usage llm.Usage `json:"usage"`
-	// ModelAnswered reports that this call asked the model and a
-	// completion came back (see ModelAnswered), whether it was accepted or
+	// ModelAnswered reports that a model call made for this result (by
+	// this request, or by an identical one it shared the call with) got a
+	// completion back (see ModelAnswered), whether it was accepted or
 	// rejected: the call cost something, even when Usage is zero. False
 	// for a cached result and when the model failed or was not asked.
 	ModelAnswered bool `json:"-"`
@@ -258,7 +268,7 @@ func Run[T any](ctx context.Context, k *Kernel, job Job[T]) (Outcome[T], error) 
 	var checked bool
 	if !job.Fresh && k.cache != nil {
 		checked = true
-		if rec, ok := k.lookup(ctx, log, job.Name, key, chk); ok {
+		if rec, ok := lookup(ctx, k, log, job, key, chk); ok {
 			out := accepted(job, rec, model)
 			out.Cached, out.CacheChecked = true, true
 			return out, nil
@@ -309,7 +319,7 @@ type call struct {
 func modelCall[T any](ctx context.Context, k *Kernel, log *slog.Logger, job Job[T], p prompts.Prompt, key string, chk *check.Checker) call {
 	if !job.Fresh {
 		// Another call may have stored it since this one looked.
-		if rec, ok := k.lookup(ctx, log, job.Name, key, chk); ok {
+		if rec, ok := lookup(ctx, k, log, job, key, chk); ok {
 			return call{rec: rec, cached: true}
 		}
 	}
@@ -320,7 +330,7 @@ func modelCall[T any](ctx context.Context, k *Kernel, log *slog.Logger, job Job[
 	defer unlock()
 	if locked && !job.Fresh {
 		// Another process may have stored it while this one waited.
-		if rec, ok := k.lookup(ctx, log, job.Name, key, chk); ok {
+		if rec, ok := lookup(ctx, k, log, job, key, chk); ok {
 			return call{rec: rec, cached: true}
 		}
 	}
@@ -355,6 +365,20 @@ func modelCall[T any](ctx context.Context, k *Kernel, log *slog.Logger, job Job[
 	return call{rec: rec}
 }
 
+// Check decides, as Run would, whether reply may be shown for job: the
+// product's rules, then the one check against job's source and its
+// prompt's instructions. It is Run's verdict without the model and the
+// cache, for evaluations and benchmarks. A prompt that cannot be rendered
+// is an error.
+func Check[T any](job Job[T], reply string) (Checked, []check.Finding, error) {
+	p, err := job.Prompt()
+	if err != nil {
+		return Checked{}, nil, fmt.Errorf("%s prompt: %w", job.Name, err)
+	}
+	c, f := verdict(job, check.Clean(reply), check.New(job.Source, p.System))
+	return c, f, nil
+}
+
 // verdict runs the product's check on a cleaned reply, then the one check
 // on what it claims. A reply both rules reject is reported by the one
 // check's finding (a leak or a link says more than "too long").
@@ -367,13 +391,13 @@ func verdict[T any](job Job[T], reply string, chk *check.Checker) (Checked, []ch
 	if len(findings) == 0 {
 		return c, nil
 	}
-	c.Fallback, c.Err = rejection(findings, job.Name, job.SourceName), nil
+	c.Fallback, c.Err = rejection(findings, job.SourceName), nil
 	return c, findings
 }
 
 // rejection is the Fallback for a text the one check did not accept: the
 // worst of its findings decides the code.
-func rejection(findings []check.Finding, name, sources string) *Fallback {
+func rejection(findings []check.Finding, sources string) *Fallback {
 	fb := &Fallback{Code: FallbackUnfaithful, Reason: "the model's answer had names, numbers or quotations that are not in " + sources}
 	for _, f := range findings {
 		switch f.Rule {
@@ -388,14 +412,15 @@ func rejection(findings []check.Finding, name, sources string) *Fallback {
 
 // lookup reads the cache; a failing cache is logged and treated as a miss,
 // and so is a record that today's check does not accept (it was checked
-// when stored, perhaps by an older, more lenient check).
-func (k *Kernel) lookup(ctx context.Context, log *slog.Logger, name, key string, chk *check.Checker) (Record, bool) {
+// when stored, perhaps by an older, more lenient check) or that job's
+// product cannot have written (a refusal where there are none).
+func lookup[T any](ctx context.Context, k *Kernel, log *slog.Logger, job Job[T], key string, chk *check.Checker) (Record, bool) {
 	if k.cache == nil {
 		return Record{}, false
 	}
 	c, ok, err := k.cache.CachedSummary(ctx, key)
 	if err != nil {
-		log.Warn(name+" cache read failed", "err", err)
+		log.Warn(job.Name+" cache read failed", "err", err)
 		return Record{}, false
 	}
 	if !ok {
@@ -403,11 +428,21 @@ func (k *Kernel) lookup(ctx context.Context, log *slog.Logger, name, key string,
 	}
 	rec := Record{Text: c.Text, Answered: c.Answered, Cited: c.Cited, Engine: c.Model,
 		Usage: llm.Usage{PromptTokens: c.PromptTokens, CompletionTokens: c.CompletionTokens}}
-	if rec.Answered {
-		if f := chk.Text(rec.Text); len(f) > 0 {
-			log.Warn("a cached record fails today's check; asking the model again", "findings", findingList(f))
+	if !rec.Answered {
+		if !job.Refusals {
+			log.Warn("a cached " + job.Name + " says nothing is answered; asking the model again")
 			return Record{}, false
 		}
+		rec.Text, rec.Cited = "", nil // nothing of the model's is shown
+		return rec, true
+	}
+	claims := rec.Text
+	if job.Claims != nil {
+		claims = job.Claims(rec)
+	}
+	if f := chk.Text(claims); len(f) > 0 {
+		log.Warn("a cached "+job.Name+" fails today's check; asking the model again", "findings", findingList(f))
+		return Record{}, false
 	}
 	return rec, true
 }
@@ -448,10 +483,31 @@ func fallback[T any](log *slog.Logger, job Job[T], model string, c call) Outcome
 	return out
 }
 
+// findingList words findings for the log: each rule with the words that
+// made it fire, cut to a few words, so that no log line holds a prompt
+// the model repeated; with a prompt leak among them, the rules only.
 func findingList(fs []check.Finding) string {
+	leak := false
+	for _, f := range fs {
+		leak = leak || f.Rule == check.RuleLeak
+	}
 	s := make([]string, len(fs))
 	for i, f := range fs {
-		s[i] = f.String()
+		switch {
+		case f.Rule == check.RuleLeak:
+			s[i] = f.String() // names a place, never the words
+		case leak:
+			s[i] = f.Rule
+		default:
+			text := f.Text
+			if len(text) > maxFindingText {
+				text = strings.ToValidUTF8(text[:maxFindingText], "") + "…"
+			}
+			s[i] = check.Finding{Rule: f.Rule, Text: text}.String()
+		}
 	}
 	return strings.Join(s, ", ")
 }
+
+// maxFindingText is how much of a finding's words the log gets, in bytes.
+const maxFindingText = 40

@@ -134,30 +134,54 @@ func TestRunAcceptsAndCaches(t *testing.T) {
 }
 
 // A product's structured record (an answer that does not answer, one that
-// cites) survives the cache as it was.
+// cites) survives the cache as it was; of a refusal nothing of the model's
+// words is kept to show.
 func TestRunCachesStructuredRecords(t *testing.T) {
-	for _, want := range []generate.Record{
-		{Text: "The stored stories don't say.", Answered: false},
-		{Text: "The council approved 300 homes [2].", Answered: true, Cited: []int{2}},
+	for _, tt := range []struct {
+		rec, want generate.Record
+		claims    string
+	}{
+		{rec: generate.Record{Text: "The stored stories don't say.", Answered: false}, want: generate.Record{}},
+		{rec: generate.Record{Text: "The council approved 300 homes [2].", Answered: true, Cited: []int{2}},
+			want: generate.Record{Text: "The council approved 300 homes [2].", Answered: true, Cited: []int{2}}, claims: "The council approved 300 homes."},
 	} {
 		c := &cache{}
 		k := kernel(&model{pieces: []string{"ignored."}}, c)
 		j := job()
-		j.Check = func(string) generate.Checked {
-			claims := want.Text
-			if !want.Answered {
-				claims = ""
-			}
-			return generate.Checked{Record: want, Claims: claims}
-		}
+		j.Refusals = true
+		j.Claims = func(generate.Record) string { return tt.claims }
+		j.Check = func(string) generate.Checked { return generate.Checked{Record: tt.rec, Claims: tt.claims} }
 		var got generate.Record
 		j.Result = func(r generate.Record) string { got = r; return r.Text }
-		generate.Run(context.Background(), k, j)
-		generate.Run(context.Background(), k, j)
-		want.Engine, want.Usage = "fake-1", llm.Usage{PromptTokens: 10, CompletionTokens: 5}
-		if diff := cmp.Diff(want, got); diff != "" {
+		first, _ := generate.Run(context.Background(), k, j)
+		second, _ := generate.Run(context.Background(), k, j)
+		if first.Cached || !second.Cached {
+			t.Fatalf("got cached %v then %v, want false then true", first.Cached, second.Cached)
+		}
+		tt.want.Engine, tt.want.Usage = "fake-1", llm.Usage{PromptTokens: 10, CompletionTokens: 5}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
 			t.Errorf("cached record (-want +got):\n%s", diff)
 		}
+	}
+}
+
+// A product without refusals does not take one from the cache.
+func TestRunRefusalNotForEveryProduct(t *testing.T) {
+	c := &cache{m: map[string]store.Summary{"k/p1/fake": {Text: "Anything at all.", Model: "old", Answered: false}}}
+	m := &model{pieces: []string{"The city council approved 300 new homes."}}
+	out, err := generate.Run(context.Background(), kernel(m, c), job())
+	if err != nil || out.Cached || out.Value != "The city council approved 300 new homes." {
+		t.Errorf("got %+v, %v; want the model asked again", out, err)
+	}
+}
+
+// Numbers in brackets are numbers: only a product's own markers, which it
+// removes from its claims, are not checked.
+func TestRunBracketedNumberChecked(t *testing.T) {
+	m := &model{pieces: []string{"The council approved [4500] homes."}}
+	out, _ := generate.Run(context.Background(), kernel(m, &cache{}), job())
+	if out.Fallback == nil || out.Fallback.Code != generate.FallbackUnfaithful {
+		t.Errorf("got %+v, want an unfaithful fallback", out)
 	}
 }
 
@@ -232,6 +256,28 @@ func TestDraftsShowOnlyCheckedText(t *testing.T) {
 	want := []string{"The city council approved 300 new homes.", "The city council approved 300 new homes. Ana Silva said the vote was close."}
 	if diff := cmp.Diff(want, drafts); diff != "" {
 		t.Errorf("drafts (-want +got):\n%s", diff)
+	}
+}
+
+// A draft never shows a quotation before it closes (the check cannot
+// check it until then), nor reasoning whose opening tag was dropped.
+func TestDraftsHoldOpenQuotesAndReasoning(t *testing.T) {
+	m := &model{pieces: []string{
+		"Okay, the user wants a summary. ", "I will keep it short. ",
+		"</think>The city council approved 300 new homes. ",
+		"Ana Silva said “We will build a casino. ", "It is secret. ", "Then more.” ", "The end.",
+	}}
+	var drafts []string
+	j := job()
+	j.Draft = func(s string) { drafts = append(drafts, s) }
+	generate.Run(context.Background(), kernel(m, &cache{}), j)
+	for _, d := range drafts {
+		if strings.Contains(d, "casino") || strings.Contains(d, "secret") || strings.Contains(d, "user") || strings.Contains(d, "Okay") {
+			t.Errorf("a draft shows unchecked or reasoning text: %q", d)
+		}
+	}
+	if len(drafts) == 0 || drafts[0] != "The city council approved 300 new homes." {
+		t.Errorf("drafts %q, want the checked first sentence", drafts)
 	}
 }
 

@@ -291,3 +291,13 @@ func lastWord(s string, start, i int) string {
 	}
 	return s[j:i]
 }
+
+// EndsSentence reports whether s ends as a finished sentence does, in any
+// script: with a sentence terminal (".", "!", "?", "。", "।", "؟"…) or "…",
+// possibly followed by closing quotes or brackets and space. A model's
+// reply that does not was cut off, whatever its finish_reason says.
+func EndsSentence(s string) bool {
+	s = strings.TrimRightFunc(s, func(r rune) bool { return IsCloser(r) || unicode.IsSpace(r) })
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return r == '…' || unicode.Is(unicode.Sentence_Terminal, r)
+}

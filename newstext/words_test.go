@@ -25,3 +25,24 @@ func TestWords(t *testing.T) {
 		})
 	}
 }
+
+func TestEndsSentence(t *testing.T) {
+	for _, tt := range []struct {
+		s    string
+		want bool
+	}{
+		{"Homes were approved.", true},
+		{`He said "no."`, true},
+		{"Was it? ", true},
+		{"Power went out।", true},
+		{"停电了。", true},
+		{"And then…", true},
+		{"The council approved", false},
+		{"The council approved,", false},
+		{"", false},
+	} {
+		if got := EndsSentence(tt.s); got != tt.want {
+			t.Errorf("EndsSentence(%q) = %v, want %v", tt.s, got, tt.want)
+		}
+	}
+}

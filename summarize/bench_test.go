@@ -135,15 +135,21 @@ func BenchmarkSummarizeCacheHit(b *testing.B) {
 	b.ReportMetric(float64(e.mock.calls.Load()-before)/float64(n), "model-calls/op")
 }
 
-// BenchmarkCheck measures cleaning and checking one model answer.
+// BenchmarkCheck measures cleaning and checking one model answer as
+// Summarize does: the summary's rules and the one check, with the prompt's
+// instructions.
 func BenchmarkCheck(b *testing.B) {
+	set, err := prompts.Load("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	svc := summarize.NewService(summarize.Config{Prompts: set, Log: discard()})
 	for name, in := range benchInputs(b) {
 		b.Run(name, func(b *testing.B) {
 			reply := strings.Join(summarize.Extract(in.Title, in.Body, summarize.Detailed), " ")
-			src := in.Title + "\n" + in.Body
 			for b.Loop() {
-				if _, fb, _ := summarize.Check(reply, src, summarize.Detailed); fb != nil {
-					b.Fatalf("got %+v", fb)
+				if _, fb, _, err := svc.Check(in, summarize.Detailed, reply); fb != nil || err != nil {
+					b.Fatalf("got %+v, %v", fb, err)
 				}
 			}
 		})

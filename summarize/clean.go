@@ -3,9 +3,8 @@ package summarize
 import (
 	"regexp"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
+	"github.com/storybot/storybot/generate"
 	"github.com/storybot/storybot/newstext"
 )
 
@@ -33,21 +32,15 @@ func clean(reply string) string {
 	return strings.TrimSpace(StripPreamble(s))
 }
 
-// TooLongFactor is how far past a style's word budget a model's summary may
-// run before it is rejected: up to TooLongFactor × MaxWords it is cut back
-// to the whole sentences that fit the budget; beyond, or when not even its
-// first sentence fits, it is rejected and the extractive summary shown.
-const TooLongFactor = 1.5
-
 // fitBudget returns s cut back to max words at a sentence boundary, and
 // whether that was possible: s itself when it fits, false when it is over
-// TooLongFactor × max or its first sentence alone is over max.
+// generate.TooLongFactor × max or its first sentence alone is over max.
 func fitBudget(s string, max int) (string, bool) {
 	n := newstext.Words(s)
 	if n <= max {
 		return s, true
 	}
-	if float64(n) > TooLongFactor*float64(max) {
+	if float64(n) > generate.TooLongFactor*float64(max) {
 		return "", false
 	}
 	words, end := 0, 0
@@ -63,13 +56,4 @@ func fitBudget(s string, max int) (string, bool) {
 		return "", false
 	}
 	return strings.TrimSpace(s[:end]), true
-}
-
-// endsSentence reports whether s ends as a finished sentence does: with
-// ".", "!", "?" or "…", possibly followed by closing quotes or brackets. A
-// reply that stops mid-sentence was cut off, whatever its finish_reason says.
-func endsSentence(s string) bool {
-	s = strings.TrimRightFunc(s, func(r rune) bool { return newstext.IsCloser(r) || unicode.IsSpace(r) })
-	r, _ := utf8.DecodeLastRuneInString(s)
-	return r == '.' || r == '!' || r == '?' || r == '…'
 }

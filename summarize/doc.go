@@ -1,9 +1,11 @@
 // Package summarize writes summaries of news stories.
 //
-// Service is the whole chain storybot uses: a summary cache, then a language
-// model under a deadline, with its answer cleaned and checked (Check,
-// Unsupported), then, whenever the model is off, failing, slow or not
-// trusted, the extractive summarizer, with a Fallback saying why.
+// Service is the summary product of the generation kernel (package
+// generate): it gives the kernel the summary prompt, the summary's own rules
+// for a model's reply (its length, how it ends, no preamble) and the
+// extractive summary; the kernel does the cache, the model call under a
+// deadline, the one check (package check) and the fallback, with a
+// Fallback saying why.
 //
 // The extractive summarizer needs no model: newstext.Split cuts news text
 // into sentences, and Extract picks whole sentences of an article, in article

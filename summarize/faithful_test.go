@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/storybot/storybot/article"
+	"github.com/storybot/storybot/check"
 	"github.com/storybot/storybot/generate"
 	"github.com/storybot/storybot/internal/shared"
 	"github.com/storybot/storybot/llm/mock"
@@ -66,7 +67,7 @@ func TestCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			text, fb, _ := summarize.Check(tt.reply, source, tt.style)
+			text, fb, _ := checkReply(t, tt.reply, source, tt.style)
 			code := ""
 			if fb != nil {
 				code = fb.Code
@@ -107,7 +108,7 @@ func TestCheckPassesMockRepliesOnSharedArticles(t *testing.T) {
 				t.Fatal(err)
 			}
 			reply := mock.Reply(p.System, p.User)
-			text, fb, findings := summarize.Check(reply, a.Title+"\n"+a.Body, style)
+			text, fb, findings := checkReply(t, reply, a.Title+"\n"+a.Body, style)
 			if fb != nil {
 				t.Errorf("%s, %v: got fallback %q %v, want the mock's reply accepted\nreply: %s", filepath.Base(f), style, fb.Code, findings, reply)
 				continue
@@ -116,7 +117,7 @@ func TestCheckPassesMockRepliesOnSharedArticles(t *testing.T) {
 				t.Errorf("%s, %v: got %q, want the reply unchanged %q", filepath.Base(f), style, text, reply)
 			}
 			// The hallucinating mock must be caught on every article.
-			if _, fb, _ := summarize.Check(reply+" "+mock.Hallucination, a.Title+"\n"+a.Body, style); fb == nil || fb.Code != generate.FallbackUnfaithful {
+			if _, fb, _ := checkReply(t, reply+" "+mock.Hallucination, a.Title+"\n"+a.Body, style); fb == nil || fb.Code != generate.FallbackUnfaithful {
 				t.Errorf("%s, %v: got %v for the hallucinated reply, want unfaithful", filepath.Base(f), style, fb)
 			}
 		}
@@ -125,4 +126,21 @@ func TestCheckPassesMockRepliesOnSharedArticles(t *testing.T) {
 	if n != 251 {
 		t.Errorf("got %d articles, want 251", n)
 	}
+}
+
+// checkReply runs a Service's Check on reply as a summary of source (its
+// title on the first line), with the built-in prompts.
+func checkReply(t testing.TB, reply, source string, style summarize.Style) (string, *generate.Fallback, []check.Finding) {
+	t.Helper()
+	set, err := prompts.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	title, body, _ := strings.Cut(source, "\n")
+	svc := summarize.NewService(summarize.Config{Prompts: set})
+	text, fb, f, err := svc.Check(summarize.Input{ID: "test", Title: title, Body: body}, style, reply)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return text, fb, f
 }

@@ -130,12 +130,14 @@ var ErrNoText = errors.New("the story has no text to summarize")
 // extractive summary with a Fallback saying why.
 //
 // The model's answer is cleaned (reasoning in <think> tags, a "Here is a
-// summary:" preamble and extra white space removed), then rejected when empty,
-// cut off, over TooLongFactor × the style's word budget, or unfaithful
-// (see Unsupported); one a little over the budget is cut back to the whole
-// sentences that fit. Only accepted answers are cached, so a model that
-// recovers is used at the next request. Concurrent identical requests share
-// one model call.
+// summary:" preamble and extra white space removed), then rejected when
+// empty, cut off or over generate.TooLongFactor × the style's word budget, or when
+// the one check finds in it a name, number or quotation the story lacks,
+// an echo of the prompt, or a link or mention the story lacks (package
+// check); one a little over the budget is cut back to the whole sentences
+// that fit. Only accepted answers are cached, so a model that recovers is
+// used at the next request. Concurrent identical requests share one model
+// call (generate.Run).
 //
 // It returns within the model's timeout plus the grace period. The error is
 // non-nil only for an invalid style, a story without text, or ctx canceled.
@@ -161,10 +163,19 @@ func (s *Service) summarize(ctx context.Context, in Input, style Style, o Option
 	if newstext.Words(in.Body) == 0 {
 		return Summary{}, false, fmt.Errorf("summarize %s: %w", in.ID, ErrNoText)
 	}
+	out, err := generate.Run(ctx, s.kernel, s.job(in, style, o))
+	if err != nil {
+		return Summary{}, false, fmt.Errorf("summarize %s: %w", in.ID, err)
+	}
+	return Summary{Text: out.Value, Style: style, Meta: out.Meta}, out.CacheChecked, nil
+}
+
+// job is a summary of in in style as the kernel makes it.
+func (s *Service) job(in Input, style Style, o Options) generate.Job[string] {
 	if in.Hash == "" {
 		in.Hash = article.Article{Title: in.Title, Body: in.Body}.ContentHash()
 	}
-	out, err := generate.Run(ctx, s.kernel, generate.Job[string]{
+	return generate.Job[string]{
 		Name: "summary",
 		Log:  s.log.With("story", in.ID, "style", style.String()),
 		Prompt: func() (prompts.Prompt, error) {
@@ -181,11 +192,7 @@ func (s *Service) summarize(ctx context.Context, in Input, style Style, o Option
 		Fresh:      o.Fresh,
 		Draft:      o.Draft,
 		Offline:    o.Offline,
-	})
-	if err != nil {
-		return Summary{}, false, fmt.Errorf("summarize %s: %w", in.ID, err)
 	}
-	return Summary{Text: out.Value, Style: style, Meta: out.Meta}, out.CacheChecked, nil
 }
 
 // CacheKey returns the summary cache key for an article with the given
@@ -197,28 +204,26 @@ func CacheKey(contentHash string, style Style, promptHash, model string) string 
 	return "v1/" + style.String() + "/" + contentHash + "/" + promptHash + "/" + model
 }
 
-// Check cleans a model's reply and decides whether it may be shown as a
-// summary of source (the article's title and text) in style: the summary's
-// own rules (checkForm), then the one check (package check) without
-// instructions. It returns the text to show, or a Fallback saying why not,
-// with the check's findings. The Service runs the same rules, with the
-// prompt's instructions as well.
-func Check(reply, source string, style Style) (string, *generate.Fallback, []check.Finding) {
-	c := checkForm(check.Clean(reply), style)
-	if c.Claims != "" {
-		if f := check.Text(c.Claims, source, ""); len(f) > 0 {
-			return "", &generate.Fallback{Code: generate.FallbackUnfaithful, Reason: "the model's answer had names, numbers or quotations that are not in the story"}, f
-		}
+// Check decides, as Summarize does, whether a model's reply may be shown
+// as a summary of in in style: the summary's own rules (checkForm), then
+// the one check (package check) against the story and the prompt's
+// instructions. It returns the text to show, or a Fallback saying why not
+// with the check's findings; the error is a prompt that cannot be
+// rendered. For evaluations and benchmarks: Summarize runs the same.
+func (s *Service) Check(in Input, style Style, reply string) (string, *generate.Fallback, []check.Finding, error) {
+	c, f, err := generate.Check(s.job(in, style, Options{}), reply)
+	if err != nil {
+		return "", nil, nil, err
 	}
 	if c.Fallback != nil {
-		return "", c.Fallback, nil
+		return "", c.Fallback, f, nil
 	}
-	return c.Record.Text, nil, nil
+	return c.Record.Text, nil, nil, nil
 }
 
 // checkForm holds a summary's own rules for a model's reply, cleaned by
 // check.Clean: preamble and extra white space removed, then rejected when
-// empty, cut off, or over TooLongFactor × the style's word budget; one a
+// empty, cut off, or over generate.TooLongFactor × the style's word budget; one a
 // little over the budget is cut back to the whole sentences that fit. The
 // whole reply is what the one check must accept (Checked.Claims), so a
 // model that invented something in a sentence that is cut is not trusted
@@ -228,7 +233,7 @@ func checkForm(reply string, style Style) generate.Checked {
 	if text == "" {
 		return generate.Checked{Fallback: &generate.Fallback{Code: generate.FallbackEmpty, Reason: "the model gave an empty answer"}}
 	}
-	if !endsSentence(text) {
+	if !newstext.EndsSentence(text) {
 		return generate.Checked{Claims: text, Fallback: &generate.Fallback{Code: generate.FallbackTruncated, Reason: "the model's answer stopped mid-sentence"}}
 	}
 	cut, ok := fitBudget(text, style.Budget().MaxWords)

@@ -6,114 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
-	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/storybot/storybot/feed"
 	"github.com/storybot/storybot/ingest"
 )
-
-// feedSettings are the FEED* settings.
-type feedSettings struct {
-	sources      []feed.Source
-	interval     time.Duration
-	allowPrivate bool
-}
-
-// readFeedSettings reads FEEDS, FEED_CHANNELS, FEED_INTERVAL and
-// FEED_ALLOW_PRIVATE.
-func readFeedSettings(getenv func(string) string) (feedSettings, error) {
-	get := func(n string) string { return strings.TrimSpace(getenv(n)) }
-	s := feedSettings{interval: feed.DefaultInterval}
-	var err error
-	if s.allowPrivate, err = readAllowPrivate(getenv); err != nil {
-		return s, err
-	}
-	if v := get("FEED_INTERVAL"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < time.Minute {
-			return s, usagef("FEED_INTERVAL: %q is not a duration of at least 1m, such as 15m", v)
-		}
-		s.interval = d
-	}
-	index := map[string]int{}
-	for _, u := range splitList(get("FEEDS")) {
-		if !isFeedURL(u) {
-			return s, usagef("FEEDS: %q is not an http:// or https:// URL", u)
-		}
-		if _, dup := index[u]; !dup {
-			index[u] = len(s.sources)
-			s.sources = append(s.sources, feed.Source{URL: u})
-		}
-	}
-	for _, pair := range splitList(get("FEED_CHANNELS")) {
-		i := strings.LastIndexByte(pair, '=')
-		if i < 0 {
-			return s, usagef("FEED_CHANNELS: %q is not FEED_URL=CHANNEL_ID", pair)
-		}
-		u, ch := pair[:i], pair[i+1:]
-		if !isSnowflake(ch) {
-			return s, usagef("FEED_CHANNELS: in %q, %q is not a channel ID (17 to 20 digits: in Discord, right-click the channel and Copy Channel ID)", pair, ch)
-		}
-		n, ok := index[u]
-		if !ok {
-			return s, usagef("FEED_CHANNELS: %s is not in FEEDS; list it there too", u)
-		}
-		src := &s.sources[n]
-		if !contains(src.Channels, ch) {
-			src.Channels = append(src.Channels, ch)
-		}
-	}
-	return s, nil
-}
-
-// readAllowPrivate reads FEED_ALLOW_PRIVATE.
-func readAllowPrivate(getenv func(string) string) (bool, error) {
-	v := strings.TrimSpace(getenv("FEED_ALLOW_PRIVATE"))
-	if v == "" {
-		return false, nil
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		return false, usagef("FEED_ALLOW_PRIVATE: %q is not true or false", v)
-	}
-	return b, nil
-}
-
-// splitList splits a list separated by commas or white space.
-func splitList(v string) []string {
-	return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
-}
-
-func isFeedURL(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
-}
-
-// isSnowflake reports whether s looks like a Discord ID.
-func isSnowflake(s string) bool {
-	if len(s) < 17 || len(s) > 20 {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
-}
 
 // feedStore is what reading and polling feeds need of the store.
 type feedStore interface {

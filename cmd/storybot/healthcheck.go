@@ -40,10 +40,7 @@ func runHealthcheck(ctx context.Context, env *Env, args []string) error {
 			return usagef("--addr: %q is not host:port (%v)", target, err)
 		}
 	} else {
-		if target, err = readHTTPAddr(env.Getenv); err != nil {
-			return err
-		}
-		if target == "" {
+		if target = env.cfg.HTTPAddr; target == "" {
 			return errors.New("HTTP_ADDR turns the HTTP server off, so there is nothing to check (or pass --addr)")
 		}
 	}

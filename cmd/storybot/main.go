@@ -66,6 +66,8 @@ type command struct {
 	summary string // one line for "storybot --help"
 	// run parses args itself (with newFlagSet) and does the work.
 	run func(ctx context.Context, env *Env, args []string) error
+	// noConfig: the command reads no settings, so bad ones do not stop it.
+	noConfig bool
 }
 
 // commands lists every subcommand; each file registers its own in init.
@@ -76,13 +78,12 @@ func register(c command) { commands[c.name] = c }
 // Env is what every subcommand gets: its streams and its configuration.
 type Env struct {
 	IO
-	Getenv func(string) string
-	log    logSettings // LOG_LEVEL and LOG_FORMAT: see Env.logger
+	cfg *Config // every setting, read once (see settings)
 }
 
 // Run runs storybot with args (without the program name) and returns the exit status.
 func Run(ctx context.Context, args []string, stdio *IO, getenv func(string) string) int {
-	env := &Env{IO: *stdio, Getenv: getenv}
+	env := &Env{IO: *stdio, cfg: &Config{}}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		if len(args) > 1 && args[0] == "help" {
 			return Run(ctx, []string{args[1], "--help"}, stdio, getenv)
@@ -96,7 +97,10 @@ func Run(ctx context.Context, args []string, stdio *IO, getenv func(string) stri
 		return exitUsage
 	}
 	var err error
-	if env.log, err = readLogSettings(getenv); err == nil {
+	if !c.noConfig {
+		env.cfg, err = loadConfig(getenv)
+	}
+	if err == nil {
 		err = c.run(ctx, env, args[1:])
 	}
 	switch {
@@ -134,7 +138,7 @@ Commands:
 	fmt.Fprint(w, `
 Run 'storybot COMMAND --help' for a command's flags.
 Settings come from the environment and from a .env file in the working directory
-(real environment variables win); see .env.example.
+(real environment variables win); 'storybot env-example' lists them.
 `)
 }
 

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"strings"
-	"time"
 
 	"github.com/storybot/storybot/feed"
 	"github.com/storybot/storybot/ingest"
@@ -36,70 +35,16 @@ func startFeeds(ctx context.Context, s feedSettings, db feedStore, poster feed.P
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		l, shared := db.(keyHolder)
-		if !shared {
-			feed.NewPoller(r, db, pc).Run(ctx)
-			return
-		}
-		// Replicas sharing one database: one reads the feeds and posts, the
-		// others wait and take over if it stops or loses its lock. Each
-		// term starts a new poller, which first settles the posts the last
-		// holder left half sent.
-		for {
-			held, unlock, ok := leadFeeds(ctx, l, log)
-			if !ok {
-				return
-			}
-			feed.NewPoller(r, db, pc).Run(held)
-			unlock()
-			if ctx.Err() != nil {
-				return
-			}
-			log.Warn("lost the feeds lock (its database session ended); waiting to take it again")
+		poll := func(ctx context.Context) { feed.NewPoller(r, db, pc).Run(ctx) }
+		if l, shared := db.(feed.Locker); shared { // replicas: one reads the feeds
+			feed.Leader{Locker: l, Log: log}.Run(ctx, poll)
+		} else {
+			poll(ctx)
 		}
 	}()
 	return func() {
 		cancel()
 		<-done
-	}
-}
-
-// feedsLockKey is the lock the replicas sharing a database take to read
-// the feeds.
-const feedsLockKey = "storybot/feeds-poller"
-
-// keyHolder is a store shared by replicas that can hold a lock among them
-// for long; *postgres.DB is one.
-type keyHolder interface {
-	HoldKey(ctx context.Context, key string, every time.Duration) (held context.Context, unlock func(), err error)
-}
-
-// feedsLockCheck is how often the feeds lock's holder checks it still has it.
-const feedsLockCheck = 30 * time.Second
-
-// leadFeeds waits until this process holds the feeds lock, retrying a
-// failing lock once a minute, and returns a context that ends when the lock
-// is lost. It reports false when ctx ended first.
-func leadFeeds(ctx context.Context, l keyHolder, log *slog.Logger) (held context.Context, unlock func(), ok bool) {
-	waiting := false
-	for {
-		held, unlock, err := l.HoldKey(ctx, feedsLockKey, feedsLockCheck)
-		if err == nil {
-			if waiting {
-				log.Info("this replica reads the feeds now")
-			}
-			return held, unlock, true
-		}
-		if ctx.Err() != nil {
-			return nil, nil, false
-		}
-		log.Warn("take the feeds lock; trying again in a minute", "err", err)
-		select {
-		case <-ctx.Done():
-			return nil, nil, false
-		case <-time.After(time.Minute):
-		}
-		waiting = true
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/storybot/storybot/bot"
+	"github.com/storybot/storybot/feed"
 	"github.com/storybot/storybot/generate"
 	"github.com/storybot/storybot/ingest"
 	"github.com/storybot/storybot/retrieve"
@@ -33,6 +34,8 @@ var (
 	_ storyStore = (*postgres.DB)(nil)
 	// Replicas sharing PostgreSQL make one model call per summary.
 	_ generate.KeyLocker = (*postgres.DB)(nil)
+	// and read the feeds one at a time.
+	_ feed.Locker = (*postgres.DB)(nil)
 )
 
 // open opens the store --db or DATABASE_URL names: PostgreSQL for a

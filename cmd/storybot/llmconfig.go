@@ -2,11 +2,7 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
-	"time"
 
 	"github.com/storybot/storybot/answer"
 	"github.com/storybot/storybot/generate"
@@ -149,30 +145,4 @@ func (sf *storeFlags) openSummarizer(ctx context.Context, env *Env) (storyStore,
 		return nil, nil, err
 	}
 	return db, sum, nil
-}
-
-// startMock serves llm/mock on a free loopback port and returns its base
-// URL and a function that stops it, ending any request in progress (a
-// mock-hang request included).
-func startMock() (base string, stop func(), err error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, fmt.Errorf("start the mock model: %w", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv := &http.Server{
-		Handler:           mock.NewServer(mock.Options{}),
-		ReadHeaderTimeout: 10 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return ctx },
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		srv.Serve(ln) // returns http.ErrServerClosed after Close
-	}()
-	return "http://" + ln.Addr().String() + "/v1", func() {
-		cancel()
-		srv.Close()
-		<-done
-	}, nil
 }

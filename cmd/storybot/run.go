@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
+	"time"
 
 	"github.com/storybot/storybot/bot"
 	"github.com/storybot/storybot/health"
@@ -18,42 +22,15 @@ func init() {
 const runAbout = `
 Connects to Discord as the bot whose token is in DISCORD_TOKEN, registers
 /story and /ask (in DISCORD_GUILD_ID when set, else globally; only when they
-changed) and answers them until interrupted.
+changed) and answers them until interrupted. With DISCORD_INTERACTIONS_ADDR
+it also (or, with DISCORD_GATEWAY=off, only) serves Discord's HTTP
+interactions endpoint there. New stories from FEEDS are stored and posted to
+FEED_CHANNELS (only shard 0 reads feeds). HTTP_ADDR serves /healthz, /readyz
+(200 once the store answers and Discord is connected) and /metrics; check it
+with "storybot healthcheck".
 
-Settings: DISCORD_TOKEN (required), DISCORD_APP_ID, DISCORD_GUILD_ID,
-DISCORD_API_URL (default https://discord.com/api/v9/), BOT_USER_BURST
-(default 3), BOT_USER_EVERY (default 10s), BOT_MAX_MODEL_CALLS (default 4),
-BOT_SHUTDOWN_GRACE (default 15s), and the LLM_* and DATABASE_URL settings.
-
-Interactions over HTTP instead of the gateway: DISCORD_INTERACTIONS_ADDR
-(host:port) serves Discord's interactions endpoint there, for the developer
-portal's Interactions Endpoint URL (behind an HTTPS reverse proxy). Every
-request must be signed with the key in DISCORD_PUBLIC_KEY (required with it)
-and dated within DISCORD_TIMESTAMP_WINDOW (default 5m). DISCORD_GATEWAY (on
-or off) says whether to connect to the gateway as well: off by default when
-DISCORD_INTERACTIONS_ADDR is set, on otherwise. Without the gateway
-DISCORD_APP_ID is required.
-
-Access (one operator): BOT_ALLOW_USERS, BOT_DENY_USERS, BOT_ALLOW_ROLES,
-BOT_DENY_ROLES, BOT_ALLOW_GUILDS and BOT_DENY_GUILDS, IDs separated by spaces
-or commas, apply before any server's settings (/storybot; see README,
-"Server owners"); a deny list wins. BOT_DM_MODEL (on or off, default on):
-whether the model writes /story and /ask replies in direct messages, where
-no server's model roles or budgets apply; off gives DMs extractive replies.
-
-Sharding (large bots): DISCORD_SHARD_ID and DISCORD_SHARD_COUNT, both or
-neither, 0 <= ID < COUNT; only shard 0 registers the commands.
-
-FEEDS (feed URLs), FEED_CHANNELS (FEED_URL=CHANNEL_ID pairs), FEED_INTERVAL
-(default 15m) and FEED_ALLOW_PRIVATE (default false): new stories from the
-feeds are stored and, for a feed with a channel, posted there once (see
-README, "Feeds"). Only shard 0 reads feeds.
-
-HTTP_ADDR (default 127.0.0.1:8080; empty or "off" turns it off) is where it
-serves /healthz (200 while the process is up), /readyz (200 once the store
-answers and the bot is connected to Discord, or without the gateway has
-registered the commands, else 503 with the reason) and /metrics
-(Prometheus). Check it with "storybot healthcheck".`
+Settings: the DISCORD_*, BOT_*, FEED*, LLM_*, HTTP_ADDR and DATABASE_URL
+variables; 'storybot env-example' lists each with its default and meaning.`
 
 func runBot(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "run", "run [--db FILE]", runAbout)
@@ -136,3 +113,64 @@ func runBot(ctx context.Context, env *Env, args []string) error {
 }
 
 var _ bot.Observer = (*metrics.Metrics)(nil)
+
+// startHTTP listens on addr and serves h there until ctx ends or stop is
+// called; stop waits for the server to finish. A failure to listen (a port
+// in use) is returned at once; a later failure is logged.
+func startHTTP(ctx context.Context, addr string, h http.Handler, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("HTTP_ADDR: %w", err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := health.Serve(ctx, ln, h, log); err != nil {
+			log.Error("health and metrics server stopped", "err", err)
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}, nil
+}
+
+// startInteractions serves h, the HTTP interactions endpoint, on addr until
+// stop is called; stop waits up to health.ShutdownTimeout for requests in
+// progress (each is answered within about 3 s). A failure to listen is
+// returned at once; a later failure is logged. Unlike the health server it
+// does not stop with the context: "storybot run" stops it once the bot has
+// shut down, so that interactions arriving during the grace period are told
+// storybot is restarting rather than finding no server.
+func startInteractions(addr string, h http.Handler, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("DISCORD_INTERACTIONS_ADDR: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			log.Error("the interactions endpoint stopped", "err", err)
+		}
+	}()
+	log.Info("serving the HTTP interactions endpoint", "addr", ln.Addr().String())
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), health.ShutdownTimeout)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			srv.Close()
+		}
+		<-done
+	}, nil
+}

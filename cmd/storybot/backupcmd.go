@@ -31,10 +31,11 @@ func runBackup(ctx context.Context, env *Env, args []string) error {
 		return usagef("backup needs one file to write, for example: storybot backup storybot-backup.db")
 	}
 	to := pos[0]
-	if v, _ := dbSetting(*dbFlag, env.Getenv); isPostgres(v) {
+	v, name := (&storeFlags{db: *dbFlag}).setting(env)
+	if isPostgres(v) {
 		return usagef(`backup copies a SQLite store; back up PostgreSQL with its own tools, for example: pg_dump --format=custom --file=storybot.dump "$DATABASE_URL"`)
 	}
-	from, err := dbPath(*dbFlag, env.Getenv)
+	from, err := sqlitePath(v, name)
 	if err != nil {
 		return err
 	}

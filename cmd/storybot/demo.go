@@ -96,16 +96,16 @@ Discord token, no API key and no network.`)
 // extractive fallback when the model fails.
 func demoSummaries(ctx context.Context, env *Env, st storyStore, db, query string) error {
 	w := env.Out
-	settings, err := readLLMSettings(env.Getenv, modeMock)
-	if err != nil {
-		return err
-	}
+	settings := env.cfg.model(modeMock)
 	log := newLogger(env)
-	sum, err := newSummarizer(settings, st, log)
+	sum, err := newSummarizer(settings, log)
 	if err != nil {
 		return err
 	}
 	defer sum.Close()
+	if err := sum.serve(st, nil, nil); err != nil {
+		return err
+	}
 	about := "the mock model, running inside storybot (LLM_MODE=mock)"
 	switch sum.mode {
 	case modeOpenAI:
@@ -136,11 +136,14 @@ func demoSummaries(ctx context.Context, env *Env, st storyStore, db, query strin
 	}
 	failing := settings
 	failing.cfg.Model = mock.FaultError500
-	bad, err := newSummarizer(failing, st, log)
+	bad, err := newSummarizer(failing, log)
 	if err != nil {
 		return err
 	}
 	defer bad.Close()
+	if err := bad.serve(st, nil, nil); err != nil {
+		return err
+	}
 	fmt.Fprintf(w, "\n== When the model fails: the mock answering HTTP 500 (LLM_MODEL=%s)\n", mock.FaultError500)
 	fmt.Fprintf(w, "   storybot shows its extractive summary instead, says so, and logs why (standard error)\n   (LLM_MODE=mock LLM_MODEL=%s storybot story --db %s --style brief %q)\n\n", mock.FaultError500, db, query)
 	if r, err = storyReply(ctx, st, bad, query, summarize.Brief, false); err != nil {

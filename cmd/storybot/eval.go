@@ -2,12 +2,17 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
+	cmds "github.com/storybot/storybot/commands"
+	askeval "github.com/storybot/storybot/commands/evaluate"
+	"github.com/storybot/storybot/ingest"
+	"github.com/storybot/storybot/store/sqlite"
 	"github.com/storybot/storybot/summarize"
 	"github.com/storybot/storybot/summarize/evaluate"
 )
@@ -77,7 +82,7 @@ optional "title"; references have one sentence a line.`)
 		return usagef("--style: %v", err)
 	}
 
-	examples, err := readEvalData(*data)
+	examples, err := readJSONL(*data, evaluate.ReadJSONL)
 	if err != nil {
 		return err
 	}
@@ -105,9 +110,7 @@ optional "title"; references have one sentence a line.`)
 	}
 
 	if *asJSON {
-		enc := json.NewEncoder(env.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(evalOutput{Data: *data, Style: style.String(), Articles: rep.Articles, Results: rep.Results})
+		return writeJSON(env.Out, evalOutput{Data: *data, Style: style.String(), Articles: rep.Articles, Results: rep.Results})
 	}
 	fmt.Fprintf(env.Out, "%d articles from %s, style %s (ROUGE F1 ×100)\n\n", rep.Articles, *data, style)
 	fmt.Fprintf(env.Out, "%-20s %6s %6s %6s %6s %11s\n", "system", "R-1", "R-2", "R-L", "words", "articles/s")
@@ -117,15 +120,156 @@ optional "title"; references have one sentence a line.`)
 	return nil
 }
 
-// readEvalData reads the data set at path.
-func readEvalData(path string) ([]evaluate.Example, error) {
+// readJSONL reads the JSON Lines file --data names with read, the
+// format's reader (evaluate.ReadJSONL for articles, askeval.ReadJSONL for
+// questions): a missing file is a usage error.
+func readJSONL[T any](path string, read func(name string, r io.Reader) ([]T, error)) ([]T, error) {
 	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, usagef("--data: %v", err)
+	}
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, usagef("--data: %v", err)
-		}
-		return nil, fmt.Errorf("open data set: %w", err)
+		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	defer f.Close()
-	return evaluate.ReadJSONL(path, f)
+	return read(path, f)
+}
+
+const evalAskUsage = "eval ask --data FILE.jsonl --articles DIR [--db FILE] [--json] [--verbose]"
+
+// askGoals are the figures issue 6 sets for /ask over the shared sample articles.
+var askGoals = struct{ Hit1, Hit5, KeywordRecall, HonestRefusals float64 }{0.9, 0.98, 0.8, 0.8}
+
+// evalAskOutput is what "storybot eval ask --json" prints.
+type evalAskOutput struct {
+	Data     string `json:"data"`
+	Articles int    `json:"articles"` // stories in the store
+	askeval.Report
+}
+
+func runEvalAsk(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "eval ask", evalAskUsage, `
+Loads the articles of DIR into a store (a temporary one unless --db is given),
+asks every question of the question set as /ask does, and prints:
+
+  hit@1, hit@5     share of answerable questions whose article is the first, or
+                   among the first 5, sources /ask's retrieval finds
+  key-word recall  mean share of a question's key words found in /ask's answer
+  honest refusals  share of unanswerable questions answered "The stored
+                   stories don't say."
+
+Each line of the question set is {"q", "article", "keywords": [...]} with the
+answering article's file name, or {"q", "unanswerable": true}.`)
+	data := fs.String("data", "", "question set `FILE` in JSON Lines (required)")
+	dir := fs.String("articles", "", "`DIR` of the articles the questions are about (required)")
+	dbPath := fs.String("db", "", "load the articles into this SQLite `FILE` (kept) instead of a temporary store")
+	asJSON := fs.Bool("json", false, "print JSON for programs instead of a table")
+	verbose := fs.Bool("verbose", false, "list every question that misses")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("eval ask takes no arguments (got %q)", pos[0])
+	}
+	if *data == "" {
+		return usagef("missing --data FILE.jsonl")
+	}
+	if *dir == "" {
+		return usagef("missing --articles DIR")
+	}
+	if fi, err := os.Stat(*dir); err != nil || !fi.IsDir() {
+		return usagef("--articles: %s is not a folder", *dir)
+	}
+	qs, err := readJSONL(*data, askeval.ReadJSONL)
+	if err != nil {
+		return err
+	}
+	for _, q := range qs {
+		if q.Article == "" {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(*dir, q.Article)); err != nil {
+			return usagef("--data: question %q: article %s is not in %s", q.Q, q.Article, *dir)
+		}
+	}
+
+	path := *dbPath
+	if path == "" {
+		tmp, err := os.MkdirTemp("", "storybot-eval-ask-")
+		if err != nil {
+			return fmt.Errorf("temporary store: %w", err)
+		}
+		defer os.RemoveAll(tmp)
+		path = filepath.Join(tmp, "stories.db")
+	}
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer db.Close()
+	stats, err := ingest.Run(ctx, db, []string{*dir}, ingest.Options{})
+	if err != nil {
+		return fmt.Errorf("load articles: %w", err)
+	}
+	if stats.Failed > 0 {
+		fmt.Fprintf(env.Err, "eval ask: %d of the articles could not be loaded (first: %s: %s)\n",
+			stats.Failed, stats.Failures[0].Source, stats.Failures[0].Reason)
+	}
+	n, err := db.Count(ctx)
+	if err != nil {
+		return err
+	}
+	rep, err := askeval.Run(ctx, cmds.AskDeps{Stories: db, Index: db}, qs)
+	if err != nil {
+		return err
+	}
+
+	if *asJSON {
+		return writeJSON(env.Out, evalAskOutput{Data: *data, Articles: n, Report: rep})
+	}
+	printEvalAsk(env.Out, *data, n, rep, *verbose)
+	return nil
+}
+
+func printEvalAsk(w io.Writer, data string, stories int, rep askeval.Report, verbose bool) {
+	fmt.Fprintf(w, "%d questions from %s (%d answerable, %d unanswerable) over %d stories\n\n",
+		rep.Answerable+rep.Unanswerable, data, rep.Answerable, rep.Unanswerable, stories)
+	fmt.Fprintf(w, "%-16s %6s %6s\n", "metric", "value", "goal")
+	row := func(name string, v, goal float64) {
+		fmt.Fprintf(w, "%-16s %6.3f %6.2f\n", name, v, goal)
+	}
+	row("hit@1", rep.Hit1, askGoals.Hit1)
+	row("hit@5", rep.Hit5, askGoals.Hit5)
+	row("key-word recall", rep.KeywordRecall, askGoals.KeywordRecall)
+	row("honest refusals", rep.HonestRefusals, askGoals.HonestRefusals)
+	if !verbose {
+		return
+	}
+	fmt.Fprint(w, "\nMisses:\n")
+	for _, r := range rep.Results {
+		if !r.Miss() {
+			continue
+		}
+		fmt.Fprintf(w, "- %s\n", r.Q)
+		if r.Unanswerable {
+			fmt.Fprintf(w, "    unanswerable, but answered from %s\n", r.AnswerSource)
+			continue
+		}
+		rank := "not in top 5"
+		if r.Rank > 0 {
+			rank = fmt.Sprintf("rank %d", r.Rank)
+		}
+		fmt.Fprintf(w, "    want %s: %s; first result %s\n", r.Article, rank, orNone(r.Top))
+		if len(r.Missing) > 0 {
+			fmt.Fprintf(w, "    answer from %s lacks %s\n", orNone(r.AnswerSource), strings.Join(r.Missing, ", "))
+		}
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
 }

@@ -6,114 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
-	"strconv"
 	"strings"
-	"time"
-	"unicode"
 
 	"github.com/storybot/storybot/feed"
 	"github.com/storybot/storybot/ingest"
 )
-
-// feedSettings are the FEED* settings.
-type feedSettings struct {
-	sources      []feed.Source
-	interval     time.Duration
-	allowPrivate bool
-}
-
-// readFeedSettings reads FEEDS, FEED_CHANNELS, FEED_INTERVAL and
-// FEED_ALLOW_PRIVATE.
-func readFeedSettings(getenv func(string) string) (feedSettings, error) {
-	get := func(n string) string { return strings.TrimSpace(getenv(n)) }
-	s := feedSettings{interval: feed.DefaultInterval}
-	var err error
-	if s.allowPrivate, err = readAllowPrivate(getenv); err != nil {
-		return s, err
-	}
-	if v := get("FEED_INTERVAL"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < time.Minute {
-			return s, usagef("FEED_INTERVAL: %q is not a duration of at least 1m, such as 15m", v)
-		}
-		s.interval = d
-	}
-	index := map[string]int{}
-	for _, u := range splitList(get("FEEDS")) {
-		if !isFeedURL(u) {
-			return s, usagef("FEEDS: %q is not an http:// or https:// URL", u)
-		}
-		if _, dup := index[u]; !dup {
-			index[u] = len(s.sources)
-			s.sources = append(s.sources, feed.Source{URL: u})
-		}
-	}
-	for _, pair := range splitList(get("FEED_CHANNELS")) {
-		i := strings.LastIndexByte(pair, '=')
-		if i < 0 {
-			return s, usagef("FEED_CHANNELS: %q is not FEED_URL=CHANNEL_ID", pair)
-		}
-		u, ch := pair[:i], pair[i+1:]
-		if !isSnowflake(ch) {
-			return s, usagef("FEED_CHANNELS: in %q, %q is not a channel ID (17 to 20 digits: in Discord, right-click the channel and Copy Channel ID)", pair, ch)
-		}
-		n, ok := index[u]
-		if !ok {
-			return s, usagef("FEED_CHANNELS: %s is not in FEEDS; list it there too", u)
-		}
-		src := &s.sources[n]
-		if !contains(src.Channels, ch) {
-			src.Channels = append(src.Channels, ch)
-		}
-	}
-	return s, nil
-}
-
-// readAllowPrivate reads FEED_ALLOW_PRIVATE.
-func readAllowPrivate(getenv func(string) string) (bool, error) {
-	v := strings.TrimSpace(getenv("FEED_ALLOW_PRIVATE"))
-	if v == "" {
-		return false, nil
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		return false, usagef("FEED_ALLOW_PRIVATE: %q is not true or false", v)
-	}
-	return b, nil
-}
-
-// splitList splits a list separated by commas or white space.
-func splitList(v string) []string {
-	return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
-}
-
-func isFeedURL(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
-}
-
-// isSnowflake reports whether s looks like a Discord ID.
-func isSnowflake(s string) bool {
-	if len(s) < 17 || len(s) > 20 {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
-}
 
 // feedStore is what reading and polling feeds need of the store.
 type feedStore interface {
@@ -138,70 +35,16 @@ func startFeeds(ctx context.Context, s feedSettings, db feedStore, poster feed.P
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		l, shared := db.(keyHolder)
-		if !shared {
-			feed.NewPoller(r, db, pc).Run(ctx)
-			return
-		}
-		// Replicas sharing one database: one reads the feeds and posts, the
-		// others wait and take over if it stops or loses its lock. Each
-		// term starts a new poller, which first settles the posts the last
-		// holder left half sent.
-		for {
-			held, unlock, ok := leadFeeds(ctx, l, log)
-			if !ok {
-				return
-			}
-			feed.NewPoller(r, db, pc).Run(held)
-			unlock()
-			if ctx.Err() != nil {
-				return
-			}
-			log.Warn("lost the feeds lock (its database session ended); waiting to take it again")
+		poll := func(ctx context.Context) { feed.NewPoller(r, db, pc).Run(ctx) }
+		if l, shared := db.(feed.Locker); shared { // replicas: one reads the feeds
+			feed.Leader{Locker: l, Log: log}.Run(ctx, poll)
+		} else {
+			poll(ctx)
 		}
 	}()
 	return func() {
 		cancel()
 		<-done
-	}
-}
-
-// feedsLockKey is the lock the replicas sharing a database take to read
-// the feeds.
-const feedsLockKey = "storybot/feeds-poller"
-
-// keyHolder is a store shared by replicas that can hold a lock among them
-// for long; *postgres.DB is one.
-type keyHolder interface {
-	HoldKey(ctx context.Context, key string, every time.Duration) (held context.Context, unlock func(), err error)
-}
-
-// feedsLockCheck is how often the feeds lock's holder checks it still has it.
-const feedsLockCheck = 30 * time.Second
-
-// leadFeeds waits until this process holds the feeds lock, retrying a
-// failing lock once a minute, and returns a context that ends when the lock
-// is lost. It reports false when ctx ended first.
-func leadFeeds(ctx context.Context, l keyHolder, log *slog.Logger) (held context.Context, unlock func(), ok bool) {
-	waiting := false
-	for {
-		held, unlock, err := l.HoldKey(ctx, feedsLockKey, feedsLockCheck)
-		if err == nil {
-			if waiting {
-				log.Info("this replica reads the feeds now")
-			}
-			return held, unlock, true
-		}
-		if ctx.Err() != nil {
-			return nil, nil, false
-		}
-		log.Warn("take the feeds lock; trying again in a minute", "err", err)
-		select {
-		case <-ctx.Done():
-			return nil, nil, false
-		case <-time.After(time.Minute):
-		}
-		waiting = true
 	}
 }
 

@@ -56,7 +56,7 @@ func TestReadFeedSettings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := readFeedSettings(func(k string) string { return tt.vars[k] })
+			c, err := loadConfig(func(k string) string { return tt.vars[k] })
 			if tt.wantErr != "" {
 				var ue usageError
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.As(err, &ue) {
@@ -67,7 +67,7 @@ func TestReadFeedSettings(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(feedSettings{})); diff != "" {
+			if diff := cmp.Diff(tt.want, c.Feeds, cmp.AllowUnexported(feedSettings{})); diff != "" {
 				t.Errorf("settings (-want +got):\n%s", diff)
 			}
 		})

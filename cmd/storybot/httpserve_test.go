@@ -52,6 +52,15 @@ func TestReadHTTPAddr(t *testing.T) {
 	}
 }
 
+// readHTTPAddr reads the settings with getenv and returns HTTP_ADDR's.
+func readHTTPAddr(getenv func(string) string) (string, error) {
+	c, err := loadConfig(getenv)
+	if err != nil {
+		return "", err
+	}
+	return c.HTTPAddr, nil
+}
+
 func TestEmptyMeans(t *testing.T) {
 	vars := map[string]string{"HTTP_ADDR": "", "LLM_API_KEY": ""}
 	getenv := emptyMeans(func(k string) (string, bool) { v, ok := vars[k]; return v, ok }, "HTTP_ADDR", httpOff)

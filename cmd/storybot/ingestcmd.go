@@ -53,10 +53,6 @@ anything failed.`)
 			return usagef("%s: storybot reads feeds over http:// and https:// only; give a feed URL, a file, a folder or -", redactURL(p))
 		}
 	}
-	allowPrivate, err := readAllowPrivate(env.Getenv)
-	if err != nil {
-		return err
-	}
 	db, err := sf.open(ctx, env)
 	if err != nil {
 		return err
@@ -72,7 +68,7 @@ anything failed.`)
 	stats, runErr := ingest.Run(ctx, db, paths, opt)
 	var feeds []feedReport
 	if runErr == nil && len(urls) > 0 {
-		feeds, runErr = ingestFeeds(ctx, env, feed.New(feed.Config{AllowPrivate: allowPrivate, Log: newLogger(env)}, db), urls, &stats, *quiet)
+		feeds, runErr = ingestFeeds(ctx, env, feed.New(feed.Config{AllowPrivate: env.cfg.Feeds.allowPrivate, Log: newLogger(env)}, db), urls, &stats, *quiet)
 	}
 	if sf.json {
 		if err := writeJSON(env.Out, ingestJSON{Stats: stats, Feeds: feeds, Seconds: stats.Elapsed.Seconds(), Error: errString(runErr)}); err != nil {

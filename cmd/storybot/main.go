@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"os/signal"
 	"sort"
@@ -66,6 +67,8 @@ type command struct {
 	summary string // one line for "storybot --help"
 	// run parses args itself (with newFlagSet) and does the work.
 	run func(ctx context.Context, env *Env, args []string) error
+	// noConfig: the command reads no settings, so bad ones do not stop it.
+	noConfig bool
 }
 
 // commands lists every subcommand; each file registers its own in init.
@@ -76,13 +79,12 @@ func register(c command) { commands[c.name] = c }
 // Env is what every subcommand gets: its streams and its configuration.
 type Env struct {
 	IO
-	Getenv func(string) string
-	log    logSettings // LOG_LEVEL and LOG_FORMAT: see Env.logger
+	cfg *Config // every setting, read once (see settings)
 }
 
 // Run runs storybot with args (without the program name) and returns the exit status.
 func Run(ctx context.Context, args []string, stdio *IO, getenv func(string) string) int {
-	env := &Env{IO: *stdio, Getenv: getenv}
+	env := &Env{IO: *stdio, cfg: &Config{}}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		if len(args) > 1 && args[0] == "help" {
 			return Run(ctx, []string{args[1], "--help"}, stdio, getenv)
@@ -96,7 +98,10 @@ func Run(ctx context.Context, args []string, stdio *IO, getenv func(string) stri
 		return exitUsage
 	}
 	var err error
-	if env.log, err = readLogSettings(getenv); err == nil {
+	if !c.noConfig {
+		env.cfg, err = loadConfig(getenv)
+	}
+	if err == nil {
 		err = c.run(ctx, env, args[1:])
 	}
 	switch {
@@ -134,7 +139,7 @@ Commands:
 	fmt.Fprint(w, `
 Run 'storybot COMMAND --help' for a command's flags.
 Settings come from the environment and from a .env file in the working directory
-(real environment variables win); see .env.example.
+(real environment variables win); 'storybot env-example' lists them.
 `)
 }
 
@@ -177,3 +182,21 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 		args = args[1:]
 	}
 }
+
+// logger returns a logger writing to standard error at LOG_LEVEL, or at def
+// when LOG_LEVEL is unset, in the LOG_FORMAT.
+func (env *Env) logger(def slog.Level) *slog.Logger {
+	if env.cfg.LogLevel != nil {
+		def = *env.cfg.LogLevel
+	}
+	opts := &slog.HandlerOptions{Level: def}
+	if env.cfg.LogJSON {
+		return slog.New(slog.NewJSONHandler(env.Err, opts))
+	}
+	return slog.New(slog.NewTextHandler(env.Err, opts))
+}
+
+// newLogger returns the logger of a terminal command: by default only
+// warnings and errors (a fallback to the extractive summary is a warning),
+// so that the command's own output is not drowned.
+func newLogger(env *Env) *slog.Logger { return env.logger(slog.LevelWarn) }

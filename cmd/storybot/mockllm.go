@@ -66,12 +66,21 @@ Fault models: %s
 Press Ctrl+C to stop.
 `, base, strings.Join(mock.Models[1:], ", "))
 
+	if err := serveMock(ctx, ln, opts); err != nil {
+		return err
+	}
+	fmt.Fprintln(env.Err, "storybot mock-llm: stopped")
+	return nil
+}
+
+// serveMock serves the mock on ln until ctx ends, then shuts down. It
+// closes ln. Requests end with ctx, so a mock-hang or mock-slow request
+// does not hold up the shutdown.
+func serveMock(ctx context.Context, ln net.Listener, opts mock.Options) error {
 	srv := &http.Server{
 		Handler:           mock.NewServer(opts),
 		ReadHeaderTimeout: 10 * time.Second,
-		// Requests end with ctx, so a mock-hang or mock-slow request
-		// does not hold up the shutdown.
-		BaseContext: func(net.Listener) context.Context { return ctx },
+		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -89,6 +98,25 @@ Press Ctrl+C to stop.
 	if err != nil {
 		return fmt.Errorf("shut down: %w", err)
 	}
-	fmt.Fprintln(env.Err, "storybot mock-llm: stopped")
 	return nil
+}
+
+// startMock serves llm/mock on a free loopback port and returns its base
+// URL and a function that stops it, ending any request in progress (a
+// mock-hang request included).
+func startMock() (base string, stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, fmt.Errorf("start the mock model: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		serveMock(ctx, ln, mock.Options{})
+	}()
+	return "http://" + ln.Addr().String() + "/v1", func() {
+		cancel()
+		<-done
+	}, nil
 }

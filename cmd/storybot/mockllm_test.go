@@ -84,7 +84,7 @@ func TestMockLLMShutdownEndsHangingRequests(t *testing.T) {
 	defer cancel()
 	arrived := make(arrivals, 1)
 	opts := mock.Options{Log: slog.New(slog.NewTextHandler(arrived, &slog.HandlerOptions{Level: slog.LevelDebug}))}
-	env := &Env{IO: IO{In: strings.NewReader(""), Out: io.Discard, Err: io.Discard}, Getenv: func(string) string { return "" }}
+	env := &Env{IO: IO{In: strings.NewReader(""), Out: io.Discard, Err: io.Discard}, cfg: &Config{}}
 	served := make(chan error, 1)
 	go func() { served <- serveMockLLM(ctx, env, ln, opts) }()
 

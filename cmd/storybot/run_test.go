@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/storybot/storybot/bot"
 	"github.com/storybot/storybot/internal/fakediscord"
 )
 
@@ -40,10 +41,20 @@ func TestRunConfigNeverShowsToken(t *testing.T) {
 	if strings.Contains(out+errs, secret) {
 		t.Errorf("the token was printed: %q", out+errs)
 	}
-	c, _, err := readBotConfig(func(k string) string { return vars[k] })
-	if err == nil || strings.Contains(c.String(), secret) {
-		t.Errorf("got config %s, want the token redacted", c)
+	c, _, err := readBotConfig(func(k string) string { return map[string]string{"DISCORD_TOKEN": secret}[k] })
+	if err != nil || strings.Contains(c.String(), secret) {
+		t.Errorf("got config %s, %v, want the token redacted", c, err)
 	}
+}
+
+// readBotConfig reads the settings with getenv and checks them as run does.
+func readBotConfig(getenv func(string) string) (bot.Config, string, error) {
+	c, err := loadConfig(getenv)
+	if err != nil {
+		return bot.Config{}, "", err
+	}
+	b, err := c.discord()
+	return b, c.InteractionsAddr, err
 }
 
 func TestReadBotConfigInteractionsAndShards(t *testing.T) {

@@ -78,7 +78,7 @@ func runSettings(ctx context.Context, env *Env, args []string) error {
 	}
 	id := *guild
 	if id == "" {
-		id = env.Getenv("DISCORD_GUILD_ID")
+		id = env.cfg.Bot.GuildID
 	}
 	if strings.TrimSpace(id) == "" {
 		return usagef("settings needs the server: --guild ID (or DISCORD_GUILD_ID)")

@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/storybot/storybot/bot"
+	"github.com/storybot/storybot/feed"
 	"github.com/storybot/storybot/generate"
 	"github.com/storybot/storybot/ingest"
 	"github.com/storybot/storybot/retrieve"
@@ -32,13 +34,16 @@ var (
 	_ storyStore = (*postgres.DB)(nil)
 	// Replicas sharing PostgreSQL make one model call per summary.
 	_ generate.KeyLocker = (*postgres.DB)(nil)
+	// and read the feeds one at a time.
+	_ feed.Locker = (*postgres.DB)(nil)
 )
 
 // open opens the store --db or DATABASE_URL names: PostgreSQL for a
 // postgres:// or postgresql:// URL, else a SQLite file. Errors never show
 // a password.
 func (sf *storeFlags) open(ctx context.Context, env *Env) (storyStore, error) {
-	if v, from := dbSetting(sf.db, env.Getenv); isPostgres(v) {
+	v, from := sf.setting(env)
+	if isPostgres(v) {
 		db, err := postgres.Open(ctx, v)
 		var perr *pgconn.ParseConfigError
 		if errors.As(err, &perr) {
@@ -49,9 +54,81 @@ func (sf *storeFlags) open(ctx context.Context, env *Env) (storyStore, error) {
 		}
 		return db, nil
 	}
-	path, err := dbPath(sf.db, env.Getenv)
+	path, err := sqlitePath(v, from)
 	if err != nil {
 		return nil, err
 	}
 	return sqlite.Open(ctx, path)
+}
+
+// defaultDB is where the store lives unless DATABASE_URL or --db says otherwise.
+const defaultDB = "data/storybot.db"
+
+// setting returns the store the user named, and where: the --db flag,
+// else DATABASE_URL (defaultDB when unset).
+func (sf *storeFlags) setting(env *Env) (v, from string) {
+	if sf.db != "" {
+		return sf.db, "--db"
+	}
+	return env.cfg.DB, "DATABASE_URL"
+}
+
+// isPostgres reports whether a --db or DATABASE_URL value names a
+// PostgreSQL server (postgres:// or postgresql://) rather than a SQLite file.
+func isPostgres(v string) bool {
+	lower := strings.ToLower(strings.TrimSpace(v))
+	return strings.HasPrefix(lower, "postgres://") || strings.HasPrefix(lower, "postgresql://")
+}
+
+// sqlitePath returns the SQLite file v, the value of from (--db or
+// DATABASE_URL), names: a path or a sqlite: / file: URL.
+func sqlitePath(v, from string) (string, error) {
+	given, lower := v, strings.ToLower(v)
+	switch {
+	case isPostgres(v):
+		return "", usagef("%s: %s is a PostgreSQL server, and this needs a SQLite file", from, redactURL(v))
+	case strings.HasPrefix(lower, "sqlite://"):
+		v = v[len("sqlite://"):]
+	case strings.HasPrefix(lower, "sqlite:"):
+		v = v[len("sqlite:"):]
+	case strings.HasPrefix(lower, "file:"):
+		v = v[len("file:"):]
+	case strings.Contains(v, "://"):
+		return "", usagef("%s: %q is not a SQLite file path or sqlite: URL", from, redactURL(v))
+	}
+	if i := strings.IndexByte(v, '?'); i >= 0 {
+		v = v[:i]
+	}
+	if v == "" {
+		return "", usagef("%s: no file path in %q", from, redactURL(given))
+	}
+	return v, nil
+}
+
+// redactURL hides any password in a URL-like string before it is shown:
+// the user information before "@", and a password= parameter.
+func redactURL(s string) string {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return s
+	}
+	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
+		rest = "REDACTED@" + rest[at+1:]
+	}
+	// password= and sslpassword= (the key to an encrypted client key), each
+	// time they occur.
+	for from := 0; ; {
+		i := strings.Index(strings.ToLower(rest[from:]), "password=")
+		if i < 0 {
+			break
+		}
+		i += from + len("password=")
+		end := strings.IndexByte(rest[i:], '&')
+		if end < 0 {
+			end = len(rest) - i
+		}
+		rest = rest[:i] + "REDACTED" + rest[i+end:]
+		from = i + len("REDACTED")
+	}
+	return scheme + "://" + rest
 }

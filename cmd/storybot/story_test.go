@@ -333,11 +333,12 @@ func TestReadLLMSettingsMode(t *testing.T) {
 		{map[string]string{"LLM_MODE": "off"}, modeMock, modeOff, ""},
 	}
 	for _, tt := range tests {
-		s, err := readLLMSettings(func(k string) string { return tt.vars[k] }, tt.defaultMode)
+		c, err := loadConfig(func(k string) string { return tt.vars[k] })
 		if err != nil {
 			t.Errorf("%v: %v", tt.vars, err)
 			continue
 		}
+		s := c.model(tt.defaultMode)
 		if s.mode != tt.mode || s.cfg.Model != tt.model {
 			t.Errorf("%v, default %q: got mode %q model %q, want %q %q", tt.vars, tt.defaultMode, s.mode, s.cfg.Model, tt.mode, tt.model)
 		}

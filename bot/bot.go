@@ -41,6 +41,7 @@ const (
 	DefaultGrace         = 15 * time.Second
 	DefaultReplyTimeout  = 2 * time.Minute
 	DefaultDraftEvery    = time.Second
+	DefaultAckWindow     = 150 * time.Millisecond
 )
 
 // Observer is told about every interaction the bot handles, once it is
@@ -51,18 +52,19 @@ type Observer interface {
 	ObserveInteraction(command, outcome string, took time.Duration)
 }
 
-// Interaction outcomes, as reported to an Observer.
+// Interaction outcomes, as reported to an Observer: the commands' own
+// (commands.OutcomeOK …) and the transport's.
 const (
-	OutcomeOK          = "ok"           // the reply was sent
-	OutcomeNotFound    = "not-found"    // no story matched, or none is stored
-	OutcomeBadInput    = "bad-input"    // the question was empty or too long
-	OutcomeRateLimited = "rate-limited" // the user sent commands too quickly
-	OutcomeTimeout     = "timeout"      // the reply ran out of time
-	OutcomeRestarting  = "restarting"   // turned away during shutdown
-	OutcomeUnknown     = "unknown"      // a command storybot does not know
-	OutcomeRefused     = "refused"      // the access lists, the server's channels or a missing permission turned it away
-	OutcomeDiscord     = "discord"      // a call to Discord failed (defer, edit or follow-up)
-	OutcomeError       = "error"        // anything else
+	OutcomeOK          = commands.OutcomeOK
+	OutcomeNotFound    = commands.OutcomeNotFound
+	OutcomeBadInput    = commands.OutcomeBadInput
+	OutcomeRateLimited = commands.OutcomeRateLimited
+	OutcomeTimeout     = commands.OutcomeTimeout
+	OutcomeUnknown     = commands.OutcomeUnknown
+	OutcomeRefused     = commands.OutcomeRefused
+	OutcomeError       = commands.OutcomeError
+	OutcomeRestarting  = "restarting" // turned away during shutdown
+	OutcomeDiscord     = "discord"    // a call to Discord failed (defer, edit or follow-up)
 )
 
 // Config configures a Bot. Token is required; the rest have defaults.
@@ -89,6 +91,12 @@ type Config struct {
 	Grace time.Duration
 	// ReplyTimeout bounds one command's work, queueing included.
 	ReplyTimeout time.Duration
+	// AckWindow is how long a command may take to answer in its first
+	// response (a cache hit, an extractive answer, a refusal) before it is
+	// acknowledged with a deferred response and answered by an edit
+	// (default DefaultAckWindow; Discord wants an acknowledgement within 3
+	// seconds).
+	AckWindow time.Duration
 	// DraftEvery is how often the reply is edited to show the model's
 	// answer while it writes (default DefaultDraftEvery; Discord asks for
 	// no more than about one edit a second).
@@ -129,10 +137,10 @@ type Config struct {
 	// Settings keeps each server's settings (default style, channels,
 	// model roles, daily budgets) and counts the model's use, for /storybot
 	// and every command; nil means no per-server settings.
-	Settings Settings
+	Settings commands.Budgets
 	// Access are the operator's allow and deny lists, applied before any
 	// server's settings.
-	Access AccessLists
+	Access commands.AccessLists
 	// NoDMModel keeps the model out of direct messages (BOT_DM_MODEL=off):
 	// /story and /ask still answer there, with the extractive engine. A DM
 	// has no server, so no server's model roles or budgets apply to it.
@@ -192,6 +200,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.DraftEvery <= 0 {
 		c.DraftEvery = DefaultDraftEvery
+	}
+	if c.AckWindow <= 0 {
+		c.AckWindow = DefaultAckWindow
 	}
 	if c.ReplyTimeout <= 0 {
 		c.ReplyTimeout = DefaultReplyTimeout
@@ -255,13 +266,10 @@ type Stories interface {
 // with Run.
 type Bot struct {
 	cfg      Config
-	stories  Stories   // for autocomplete, which answers at once
-	lookups  *lookups  // stories for the commands: after the acknowledgements
-	acks     *ackQueue // commands not yet acknowledged
+	router   *commands.Router // the commands, through the policy's middleware
+	acks     *ackQueue        // deferred responses being sent
 	sum      commands.Summarizer
 	log      *slog.Logger
-	limiter  *userLimiter
-	settings settingsCache      // servers' settings, read before the acknowledgement
 	session  *discordgo.Session // REST calls, and the gateway unless HTTPOnly
 	rest     Responder          // callbacks, edits, follow-ups and deletes over REST
 	inflight sync.WaitGroup
@@ -287,20 +295,39 @@ func New(cfg Config, stories Stories, sum commands.Summarizer) (*Bot, error) {
 	}
 	work, cancel := context.WithCancel(context.Background())
 	acks := newAckQueue()
-	return &Bot{
+	b := &Bot{
 		cfg:     cfg,
 		session: s,
 		rest:    &restResponder{client: cfg.HTTPClient, base: cfg.APIURL, agent: s.UserAgent},
-		stories: stories,
-		lookups: &lookups{s: stories, acks: acks, slots: make(chan struct{}, runtime.GOMAXPROCS(0))},
 		acks:    acks,
 		sum:     sum,
 		log:     cfg.Log.With("component", "bot"),
-		limiter: newUserLimiter(cfg.UserBurst, cfg.UserEvery, time.Now),
 		work:    work,
 		cancel:  cancel,
 		ready:   make(chan struct{}),
-	}, nil
+	}
+	b.router = b.newRouter(stories)
+	return b, nil
+}
+
+// newRouter is the commands as the bot serves them: through the operator's
+// access lists, the per-user rate limit and the servers' policy, with the
+// stories read after the acknowledgements being sent (see priority.go).
+func (b *Bot) newRouter(stories Stories) *commands.Router {
+	cfg, log := b.cfg, b.log
+	lk := &lookups{s: stories, acks: b.acks, slots: make(chan struct{}, runtime.GOMAXPROCS(0))}
+	policy := &commands.Policy{NoDMModel: cfg.NoDMModel, Now: cfg.Now, Log: log}
+	admin := commands.AdminConfig{Policy: policy, CheckFeedChannel: b.checkFeedChannel, Now: cfg.Now, Log: log}
+	if cfg.Settings != nil {
+		policy.Store = &budgets{Budgets: cfg.Settings, acks: b.acks}
+		admin.Store = cfg.Settings
+	}
+	rt := &commands.Router{}
+	rt.Use(commands.Access(cfg.Access, log), commands.RateLimit(cfg.UserBurst, cfg.UserEvery, time.Now, log), policy.Middleware)
+	rt.Handle("story", commands.StoryHandler(commands.Deps{Stories: lk, Summarizer: b.sum}, stories))
+	rt.Handle("ask", commands.AskHandler(commands.AskDeps{Stories: lk, Index: lk, Answerer: cfg.Answerer}, stories))
+	rt.Handle("storybot", commands.AdminHandler(admin))
+	return rt
 }
 
 // newSession returns a discordgo session for cfg that makes its REST

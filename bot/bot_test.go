@@ -25,8 +25,12 @@ func storyReply(t *testing.T, h *harness, in fakediscord.Interaction) (fakedisco
 	t.Helper()
 	in = h.send(t, in)
 	cb := h.wait(t, ok(fakediscord.KindCallback, in.ID))
-	if typ, _ := cb.Callback(); typ != 5 {
-		t.Fatalf("got callback type %d, want 5 (deferred)\n%s", typ, cb.Body)
+	switch typ, _ := cb.Callback(); typ {
+	case 4: // ready within the acknowledgement window
+		return in, decode(t, cb.Body)
+	case 5: // deferred, then edited
+	default:
+		t.Fatalf("got callback type %d, want 4 (the reply) or 5 (deferred)\n%s", typ, cb.Body)
 	}
 	edit := h.wait(t, final(in.ID))
 	if edit.Received.Before(cb.Received) {
@@ -136,7 +140,7 @@ func TestModelDown(t *testing.T) {
 }
 
 func TestRateLimitedEditIsRetried(t *testing.T) {
-	h := start(t, setup{})
+	h := start(t, setup{model: "mock-slow-300ms", timeout: 10 * time.Second}) // deferred, then edited
 	h.fake.RateLimit(fakediscord.KindEdit, 1, 0.05)
 	in, m := storyReply(t, h, command("story", user(1), "query", "storm"))
 	if len(m.Embeds) != 1 {
@@ -190,15 +194,31 @@ func TestGatewayDropAndResume(t *testing.T) {
 	}
 }
 
+// privateReply returns the message only in's user sees: the first
+// response when it came within the acknowledgement window, else the
+// follow-up that replaces the deferred response (which is deleted).
+func privateReply(t *testing.T, h *harness, in fakediscord.Interaction) message {
+	t.Helper()
+	cb := h.wait(t, ok(fakediscord.KindCallback, in.ID))
+	var m message
+	if typ, _ := cb.Callback(); typ == 4 {
+		m = decode(t, cb.Body)
+	} else {
+		m = decode(t, h.wait(t, ok(fakediscord.KindFollowup, in.ID)).Body)
+		h.wait(t, ok(fakediscord.KindDelete, in.ID))
+	}
+	if m.Flags&64 == 0 {
+		t.Errorf("got flags %d (%q), want an ephemeral message", m.Flags, m.Content)
+	}
+	return m
+}
+
 func TestUnknownStory(t *testing.T) {
 	h := start(t, setup{})
 	in := h.send(t, command("story", user(1), "query", "zebra crossing giraffe"))
-	f := h.wait(t, ok(fakediscord.KindFollowup, in.ID))
-	m := decode(t, f.Body)
-	if m.Flags&64 == 0 || !strings.Contains(m.Content, "No stored story matches") {
-		t.Errorf("got follow-up flags %d content %q, want an ephemeral 'No stored story matches'", m.Flags, m.Content)
+	if m := privateReply(t, h, in); !strings.Contains(m.Content, "No stored story matches") {
+		t.Errorf("got %q, want 'No stored story matches'", m.Content)
 	}
-	h.wait(t, ok(fakediscord.KindDelete, in.ID))
 }
 
 func TestEveryoneDoesNotPing(t *testing.T) {
@@ -353,7 +373,7 @@ func TestObserver(t *testing.T) {
 	in := h.send(t, command("story", user(1)))
 	h.wait(t, final(in.ID))
 	in = h.send(t, command("story", user(2), "query", "zebra crossing giraffe"))
-	h.wait(t, ok(fakediscord.KindDelete, in.ID))
+	privateReply(t, h, in)
 	h.stop()
 	for _, want := range []string{"story ok", "story not-found"} {
 		if !obs.has(want) {

@@ -38,12 +38,23 @@ type drafter struct {
 	done  chan struct{}
 }
 
-// startDrafter starts the goroutine that shows drafts; stop ends it.
-func startDrafter(r Responder, i *discordgo.Interaction, log *slog.Logger, interval time.Duration) *drafter {
-	d := &drafter{r: r, i: i, log: log, interval: interval,
+// newDrafter returns a drafter that keeps drafts until start, which
+// begins showing them once the reply is deferred; stop ends it either way.
+func newDrafter(log *slog.Logger, interval time.Duration) *drafter {
+	return &drafter{log: log, interval: interval,
 		wake: make(chan struct{}, 1), stopc: make(chan struct{}), done: make(chan struct{})}
+}
+
+// start shows the drafts as edits of i's deferred response: the latest
+// one at once, if there is one. Call it at most once.
+func (d *drafter) start(r Responder, i *discordgo.Interaction) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed || d.r != nil {
+		return
+	}
+	d.r, d.i = r, i
 	go d.loop()
-	return d
 }
 
 // draft records the answer so far (summarize.Options.Draft). It returns at
@@ -64,10 +75,13 @@ func (d *drafter) draft(text string) {
 // stop ends the drafts and waits for an edit in progress to finish.
 func (d *drafter) stop() {
 	d.mu.Lock()
+	started := d.r != nil
 	d.closed = true
 	d.mu.Unlock()
 	close(d.stopc)
-	<-d.done
+	if started {
+		<-d.done
+	}
 }
 
 func (d *drafter) loop() {

@@ -11,8 +11,6 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/storybot/storybot/commands"
-	"github.com/storybot/storybot/store"
-	"github.com/storybot/storybot/summarize"
 )
 
 // Responder sends an interaction's replies to Discord: restResponder over
@@ -31,9 +29,13 @@ type Responder interface {
 // restTimeout bounds one REST call to Discord, retries on 429 included.
 const restTimeout = 30 * time.Second
 
-// Handle answers one interaction: autocomplete at once; a command with a
-// deferred response at once, then an edit with the reply, or a short
-// ephemeral message when it fails. It returns when the interaction is done.
+// Handle answers one interaction: an autocomplete at once; a command
+// through the router (commands.Router), in its first response when the
+// reply is ready within the acknowledgement window (Config.AckWindow), else
+// with a deferred response at the end of the window and an edit once the
+// reply is ready, showing checked drafts meanwhile. A reply only its user
+// may see, or a failure, goes in a message only they see. It returns when
+// the interaction is done.
 func (b *Bot) Handle(r Responder, i *discordgo.Interaction) {
 	start, name, outcome := time.Now(), "unknown", OutcomeError
 	switch i.Type {
@@ -62,13 +64,6 @@ func (b *Bot) Handle(r Responder, i *discordgo.Interaction) {
 		return
 	}
 	defer b.inflight.Done()
-	if i.Type == discordgo.InteractionApplicationCommand {
-		// Counted until acknowledged: lookups wait for the count to be 0.
-		b.acks.add()
-		ar := &ackingResponder{Responder: r, acks: b.acks}
-		defer ar.release()
-		r = ar
-	}
 	ctx, cancel := context.WithTimeout(b.work, b.cfg.ReplyTimeout)
 	defer cancel()
 	switch i.Type {
@@ -90,48 +85,62 @@ func userID(i *discordgo.Interaction) string {
 	return ""
 }
 
-// options returns a command's string options by name, and the focused one.
-func options(d discordgo.ApplicationCommandInteractionData) (map[string]string, *discordgo.ApplicationCommandInteractionDataOption) {
-	m := map[string]string{}
-	var focused *discordgo.ApplicationCommandInteractionDataOption
-	for _, o := range d.Options {
-		if s, ok := o.Value.(string); ok {
-			m[o.Name] = s
+// request decodes i into the router's Request: its options once, who sent
+// it, from where.
+func request(i *discordgo.Interaction) *commands.Request {
+	d := i.ApplicationCommandData()
+	r := &commands.Request{
+		Command:      d.Name,
+		Options:      map[string]string{},
+		Autocomplete: i.Type == discordgo.InteractionApplicationCommandAutocomplete,
+		User:         userID(i),
+		Guild:        i.GuildID,
+		Channel:      i.ChannelID,
+		Locale:       string(i.Locale),
+	}
+	if i.Member != nil {
+		r.Roles = i.Member.Roles
+		r.Admin = i.Member.Permissions&(adminPermission|discordgo.PermissionAdministrator) != 0
+	}
+	opts := d.Options
+	var path []string
+	for len(opts) == 1 && (opts[0].Type == discordgo.ApplicationCommandOptionSubCommandGroup || opts[0].Type == discordgo.ApplicationCommandOptionSubCommand) {
+		path = append(path, opts[0].Name)
+		opts = opts[0].Options
+	}
+	r.Path = strings.Join(path, " ")
+	for _, o := range opts {
+		switch v := o.Value.(type) {
+		case string:
+			r.Options[o.Name] = v
+			r.Changes = append(r.Changes, commands.Change{Name: o.Name, Value: v})
+		case bool:
+			if o.Name == optionNoFeedChannel && v {
+				r.Changes = append(r.Changes, commands.Change{Name: commands.SettingFeedChannel, Value: "none"})
+			}
 		}
 		if o.Focused {
-			focused = o
+			r.Focused = o.Name
 		}
 	}
-	return m, focused
+	return r
 }
 
 // autocomplete answers an autocomplete interaction and returns its outcome.
+// A user the policy refuses gets no choices, as does one in a channel
+// where the server keeps storybot quiet.
 func (b *Bot) autocomplete(ctx context.Context, r Responder, i *discordgo.Interaction, log *slog.Logger) string {
-	_, focused := options(i.ApplicationCommandData())
-	prefix := ""
-	if focused != nil {
-		prefix, _ = focused.Value.(string)
-	}
-	choices := []*discordgo.ApplicationCommandOptionChoice{}
-	var ts []store.Title
-	var err error
-	// A refused user gets no choices, nor does a channel where the
-	// server keeps storybot quiet (its settings are usually kept: see
-	// serverSettings), nor any when they are unknown.
-	if b.cfg.Access.refusal(i) == "" {
-		if s, known := b.serverSettings(ctx, i, log); known && channelRefusal(s, i) == "" {
-			ts, err = b.stories.Titles(ctx, strings.TrimSpace(prefix), maxChoices)
-		}
-	}
+	rep, err := b.router.Serve(ctx, request(i))
 	if err != nil {
 		log.Error("autocomplete lookup", "err", err)
 	}
-	for _, t := range ts {
+	choices := []*discordgo.ApplicationCommandOptionChoice{}
+	for _, t := range rep.Choices {
 		choices = append(choices, choice(t.Title, t.ID))
 	}
 	resp := &discordgo.InteractionResponse{
 		Type: discordgo.InteractionApplicationCommandAutocompleteResult,
-		Data: &discordgo.InteractionResponseData{Choices: choices},
+		Data: &discordgo.InteractionResponseData{Choices: choices[:min(len(choices), maxChoices)]},
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), restTimeout)
 	defer cancel()
@@ -142,90 +151,130 @@ func (b *Bot) autocomplete(ctx context.Context, r Responder, i *discordgo.Intera
 	return OutcomeOK
 }
 
-// command answers /story, /ask or /storybot and returns its outcome.
+// served is what the router answered.
+type served struct {
+	rep commands.Reply
+	err error
+}
+
+// command answers a command and returns its outcome.
 func (b *Bot) command(ctx context.Context, r Responder, i *discordgo.Interaction, log *slog.Logger) string {
-	data := i.ApplicationCommandData()
-	if data.Name != "story" && data.Name != "ask" && data.Name != "storybot" {
-		b.ephemeral(r, i, log, "storybot does not know that command. Try /story or /ask.")
-		return OutcomeUnknown
+	req := request(i)
+	d := newDrafter(log, b.cfg.DraftEvery)
+	req.Draft = d.draft
+	done := make(chan served, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				log.Error("the command panicked", "command", req.Command, "panic", p)
+				done <- served{err: fmt.Errorf("command %s panicked", req.Command)}
+			}
+		}()
+		rep, err := b.router.Serve(ctx, req)
+		if errors.Is(err, commands.ErrUnknownCommand) {
+			log.Info("unknown command", "err", err)
+			err = nil // the reply says so
+		}
+		done <- served{rep, err}
+	}()
+	window := time.NewTimer(b.cfg.AckWindow)
+	defer window.Stop()
+	select {
+	case s := <-done: // ready within the window: the first response is the reply
+		d.stop()
+		return b.respond(ctx, r, i, log, req, s)
+	case <-window.C:
 	}
-	if msg := b.cfg.Access.refusal(i); msg != "" {
-		log.Info("refused by the access lists", "command", data.Name, "guild", i.GuildID)
-		b.ephemeral(r, i, log, msg)
-		return OutcomeRefused
-	}
-	if ok, retry := b.limiter.allow(userID(i)); !ok {
-		log.Info("rate limited", "command", data.Name)
-		b.ephemeral(r, i, log, fmt.Sprintf("You're sending commands quickly. Please try again <t:%d:R>.", retry.Add(time.Second).Unix()))
-		return OutcomeRateLimited
-	}
-	if data.Name == "storybot" {
-		return b.admin(ctx, r, i, log)
-	}
-	settings, known := b.serverSettings(ctx, i, log)
-	if msg := channelRefusal(settings, i); msg != "" {
-		log.Info("refused: not an allowed channel", "command", data.Name, "guild", i.GuildID, "channel", i.ChannelID)
-		b.ephemeral(r, i, log, msg)
-		return OutcomeRefused
-	}
+	// Slow (the model writes, or a store is slow): acknowledge now, and
+	// send the reply as an edit.
+	b.acks.add()
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), restTimeout)
 	err := r.Respond(rctx, i, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource})
 	cancel()
+	b.acks.done()
 	if err != nil {
-		log.Error("defer the response", "command", data.Name, "err", err)
+		log.Error("defer the response", "command", req.Command, "err", err)
+		d.stop()
+		<-done // the reply's cost is still settled
 		return OutcomeDiscord
 	}
-	opts, _ := options(data)
-	g := b.modelGate(ctx, settings, known, i, log)
-	var (
-		e             *discordgo.MessageEmbed
-		calls, tokens int64
-	)
-	switch data.Name {
-	case "story":
-		style := summarize.Standard
-		s := opts["style"]
-		if s == "" {
-			s = settings.Style // the server's default
-		}
-		if s != "" {
-			if style, err = summarize.ParseStyle(s); err != nil {
-				style = summarize.Standard
-			}
-		}
-		var rep commands.StoryReply
-		d := startDrafter(r, i, log, b.cfg.DraftEvery)
-		rep, err = commands.Story(ctx, commands.Deps{Stories: b.lookups, Summarizer: b.sum, Draft: d.draft, Offline: g.offline}, opts["query"], style, false)
-		d.stop()
-		if err == nil {
-			e = storyEmbed(rep)
-			calls, tokens = cost(rep.Summary.ModelAnswered, rep.Summary.Usage)
-		}
-	case "ask":
-		var rep commands.AskReply
-		rep, err = commands.Ask(ctx, commands.AskDeps{Stories: b.lookups, Index: b.lookups, Answerer: b.cfg.Answerer, Offline: g.offline}, opts["question"], opts["story"])
-		if err == nil {
-			e = askEmbed(rep)
-			calls, tokens = cost(rep.Answer.ModelAnswered, rep.Answer.Usage)
-		}
+	d.start(r, i)
+	s := <-done
+	d.stop()
+	return b.edit(ctx, r, i, log, req, s)
+}
+
+// outcomeOf is the outcome of a reply the router gave.
+func outcomeOf(rep commands.Reply) string {
+	if rep.Outcome == "" {
+		return OutcomeOK
 	}
-	b.settle(ctx, i, log, g, calls, tokens)
-	if err != nil {
-		b.fail(ctx, r, i, log, data.Name, err)
-		return failOutcome(err)
+	return rep.Outcome
+}
+
+// message renders rep: its embed (a /story or /ask reply) or its plain
+// message, and the note above it.
+func message(rep commands.Reply) (content string, embeds []*discordgo.MessageEmbed) {
+	switch {
+	case rep.Story != nil:
+		embeds = []*discordgo.MessageEmbed{storyEmbed(*rep.Story)}
+	case rep.Ask != nil:
+		embeds = []*discordgo.MessageEmbed{askEmbed(*rep.Ask)}
 	}
-	rctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), restTimeout)
+	content = rep.Message
+	if rep.Note != "" {
+		content = strings.TrimSpace(rep.Note + "\n" + content)
+	}
+	return cut(content, maxContent), embeds
+}
+
+// respond sends a reply that was ready within the window as the
+// interaction's first response.
+func (b *Bot) respond(ctx context.Context, r Responder, i *discordgo.Interaction, log *slog.Logger, req *commands.Request, s served) string {
+	if s.err != nil {
+		b.logFailure(log, req.Command, s.err)
+		b.ephemeral(r, i, log, userMessage(s.err))
+		return failOutcome(s.err)
+	}
+	content, embeds := message(s.rep)
+	data := &discordgo.InteractionResponseData{Content: content, Embeds: embeds, AllowedMentions: noMentions()}
+	if s.rep.Ephemeral {
+		data.Flags = discordgo.MessageFlagsEphemeral
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), restTimeout)
 	defer cancel()
-	embeds := []*discordgo.MessageEmbed{e}
+	if err := r.Respond(rctx, i, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: data}); err != nil {
+		log.Error("send the reply", "command", req.Command, "err", err)
+		return OutcomeDiscord
+	}
+	return outcomeOf(s.rep)
+}
+
+// edit sends a reply that came after the deferred response: an edit of
+// it, or, for a failure or a reply only its user may see, a message only
+// they see in its place.
+func (b *Bot) edit(ctx context.Context, r Responder, i *discordgo.Interaction, log *slog.Logger, req *commands.Request, s served) string {
+	if s.err != nil {
+		b.logFailure(log, req.Command, s.err)
+		b.replace(ctx, r, i, log, userMessage(s.err))
+		return failOutcome(s.err)
+	}
+	content, embeds := message(s.rep)
+	if s.rep.Ephemeral {
+		b.replace(ctx, r, i, log, content)
+		return outcomeOf(s.rep)
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), restTimeout)
+	defer cancel()
 	edit := &discordgo.WebhookEdit{Embeds: &embeds, AllowedMentions: noMentions()}
-	if g.note != "" {
-		edit.Content = &g.note
+	if content != "" {
+		edit.Content = &content
 	}
 	if err := r.Edit(rctx, i, edit); err != nil {
-		log.Error("send the reply", "command", data.Name, "err", err)
+		log.Error("send the reply", "command", req.Command, "err", err)
 		return OutcomeDiscord
 	}
-	return OutcomeOK
+	return outcomeOf(s.rep)
 }
 
 // failOutcome is the outcome of a command that failed with err.
@@ -241,15 +290,20 @@ func failOutcome(err error) string {
 	return OutcomeError
 }
 
-// fail tells the user, in a short ephemeral follow-up, what went wrong and
-// what to do, and removes the "thinking…" response; the log gets err.
-func (b *Bot) fail(ctx context.Context, r Responder, i *discordgo.Interaction, log *slog.Logger, name string, err error) {
-	msg := userMessage(err)
+// logFailure logs why a command failed: at Info when it found nothing to
+// answer, else as an error.
+func (b *Bot) logFailure(log *slog.Logger, name string, err error) {
 	if commands.IsNotFound(err) || errors.Is(err, commands.ErrQuestion) {
 		log.Info("nothing to answer", "command", name, "err", err)
-	} else {
-		log.Error("command failed", "command", name, "err", err)
+		return
 	}
+	log.Error("command failed", "command", name, "err", err)
+}
+
+// replace puts msg, in a short follow-up only the user sees, in place of
+// the deferred response, which it removes.
+func (b *Bot) replace(ctx context.Context, r Responder, i *discordgo.Interaction, log *slog.Logger, msg string) {
+	msg = cut(msg, maxContent)
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), restTimeout)
 	defer cancel()
 	if err := r.FollowUp(rctx, i, &discordgo.WebhookParams{Content: msg, Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: noMentions()}); err != nil {

@@ -224,10 +224,16 @@ func ok(kind, id string) func(fakediscord.Request) bool {
 	}
 }
 
-// final matches the reply to interaction id: an edit answered 2xx that is
+// final matches the reply to interaction id, answered 2xx: the first
+// response when the reply was ready within the acknowledgement window
+// (a callback of type 4), else the edit of the deferred response that is
 // not a draft (drafts show while the model writes, footed "Writing…").
 func final(id string) func(fakediscord.Request) bool {
 	return func(r fakediscord.Request) bool {
+		if ok(fakediscord.KindCallback, id)(r) {
+			typ, _ := r.Callback()
+			return typ == 4
+		}
 		return ok(fakediscord.KindEdit, id)(r) && !isDraft(r)
 	}
 }
@@ -262,8 +268,17 @@ type message struct {
 	} `json:"choices"`
 }
 
+// decode reads a message from a request body: an edit's, or the data of
+// a callback.
 func decode(t testing.TB, b []byte) message {
 	t.Helper()
+	var cb struct {
+		Type int             `json:"type"`
+		Data json.RawMessage `json:"data"`
+	}
+	if json.Unmarshal(b, &cb) == nil && cb.Type != 0 && len(cb.Data) > 0 {
+		b = cb.Data
+	}
 	var m message
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatalf("%v\n%s", err, b)

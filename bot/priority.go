@@ -6,25 +6,25 @@ import (
 	"sync"
 	"time"
 
-	"github.com/bwmarrin/discordgo"
-
 	"github.com/storybot/storybot/commands"
 	"github.com/storybot/storybot/retrieve"
 	"github.com/storybot/storybot/store"
 )
 
 // Discord wants every command acknowledged within 3 seconds; the work after
-// the acknowledgement (the story lookup, the summary) has 15 minutes. On a
-// small machine a burst of commands would otherwise run its lookups (CPU
-// work: SQLite in Go) alongside the acknowledgements still to be sent, and
-// delay them all. So acknowledgements come first: a lookup waits until no
-// received command is still unacknowledged (at most maxAckWait, so a steady
-// stream cannot starve the lookups), and only a few lookups run at once.
+// the acknowledgement (the story lookup, the summary) has 15 minutes. A
+// command that is not answered within its acknowledgement window is
+// acknowledged with a deferred response. On a small machine a burst of
+// commands would otherwise run its lookups (CPU work: SQLite in Go) and
+// budget writes alongside those deferred responses, and delay them all. So
+// they come first: a lookup or a budget reservation waits until no
+// deferred response is being sent (at most maxAckWait, so a steady stream
+// cannot starve the lookups), and only a few lookups run at once.
 
 // maxAckWait bounds how long a lookup waits for acknowledgements.
 const maxAckWait = 250 * time.Millisecond
 
-// ackQueue counts the commands received and not yet acknowledged.
+// ackQueue counts the deferred responses being sent.
 type ackQueue struct {
 	mu      sync.Mutex
 	pending int
@@ -37,7 +37,7 @@ func newAckQueue() *ackQueue {
 	return q
 }
 
-// add counts a command received.
+// add counts a deferred response about to be sent.
 func (q *ackQueue) add() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -47,7 +47,7 @@ func (q *ackQueue) add() {
 	q.pending++
 }
 
-// done counts a command acknowledged.
+// done counts a deferred response sent (or failed).
 func (q *ackQueue) done() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -57,8 +57,8 @@ func (q *ackQueue) done() {
 	}
 }
 
-// wait returns once no command is waiting for its acknowledgement, after
-// at most d, or when ctx ends.
+// wait returns once no deferred response is being sent, after at most d,
+// or when ctx ends.
 func (q *ackQueue) wait(ctx context.Context, d time.Duration) {
 	q.mu.Lock()
 	idle := q.idle
@@ -76,22 +76,6 @@ func (q *ackQueue) wait(ctx context.Context, d time.Duration) {
 	case <-ctx.Done():
 	}
 }
-
-// ackingResponder tells the queue when the interaction's initial response
-// (the acknowledgement) has been sent; release covers the paths that send
-// none.
-type ackingResponder struct {
-	Responder
-	acks *ackQueue
-	once sync.Once
-}
-
-func (r *ackingResponder) Respond(ctx context.Context, i *discordgo.Interaction, resp *discordgo.InteractionResponse) error {
-	defer r.release()
-	return r.Responder.Respond(ctx, i, resp)
-}
-
-func (r *ackingResponder) release() { r.once.Do(r.acks.done) }
 
 // lookups is the story store as the commands use it: each call waits for
 // the acknowledgements, then for one of a few slots.
@@ -154,4 +138,16 @@ func (l *lookups) DocFreq(ctx context.Context, terms []string) (store.DocFreq, e
 	}
 	defer func() { <-l.slots }()
 	return l.s.DocFreq(ctx, terms)
+}
+
+// budgets is the settings store as the policy uses it: a model call's
+// reservation, a write, waits for the deferred responses being sent.
+type budgets struct {
+	commands.Budgets
+	acks *ackQueue
+}
+
+func (b *budgets) ReserveCall(ctx context.Context, guildID, userID, day string, budget store.Budget) (string, error) {
+	b.acks.wait(ctx, maxAckWait)
+	return b.Budgets.ReserveCall(ctx, guildID, userID, day, budget)
 }

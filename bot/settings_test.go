@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/storybot/storybot/bot"
+	"github.com/storybot/storybot/commands"
 	"github.com/storybot/storybot/internal/fakediscord"
 	"github.com/storybot/storybot/store"
 	"github.com/storybot/storybot/store/sqlite"
@@ -367,20 +368,20 @@ func TestSettingsSurviveRestart(t *testing.T) {
 func TestAccessLists(t *testing.T) {
 	tests := []struct {
 		name   string
-		access bot.AccessLists
+		access commands.AccessLists
 		in     fakediscord.Interaction
 		want   string // in the refusal
 	}{
-		{"denied user", bot.AccessLists{DenyUsers: []string{user(1)}}, command("story", user(1)), "You can't use storybot here"},
-		{"denied role", bot.AccessLists{DenyRoles: []string{roleReaders}}, func() fakediscord.Interaction {
+		{"denied user", commands.AccessLists{DenyUsers: []string{user(1)}}, command("story", user(1)), "You can't use storybot here"},
+		{"denied role", commands.AccessLists{DenyRoles: []string{roleReaders}}, func() fakediscord.Interaction {
 			in := command("story", user(2))
 			in.Roles = []string{roleReaders}
 			return in
 		}(), "You can't use storybot here"},
-		{"not an allowed user", bot.AccessLists{AllowUsers: []string{user(3)}}, command("ask", user(2), "question", "Why?"), "You can't use storybot here"},
-		{"denied server", bot.AccessLists{DenyGuilds: []string{guild}}, command("story", user(2)), "not available here"},
-		{"not an allowed server", bot.AccessLists{AllowGuilds: []string{"600000000000000009"}}, command("story", user(2)), "not available here"},
-		{"deny wins", bot.AccessLists{AllowUsers: []string{user(1)}, DenyUsers: []string{user(1)}}, admin("32", "settings show"), "You can't use storybot here"},
+		{"not an allowed user", commands.AccessLists{AllowUsers: []string{user(3)}}, command("ask", user(2), "question", "Why?"), "You can't use storybot here"},
+		{"denied server", commands.AccessLists{DenyGuilds: []string{guild}}, command("story", user(2)), "not available here"},
+		{"not an allowed server", commands.AccessLists{AllowGuilds: []string{"600000000000000009"}}, command("story", user(2)), "not available here"},
+		{"deny wins", commands.AccessLists{AllowUsers: []string{user(1)}, DenyUsers: []string{user(1)}}, admin("32", "settings show"), "You can't use storybot here"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -403,7 +404,7 @@ func TestAccessLists(t *testing.T) {
 	t.Run("allowed user and no autocomplete for the denied", func(t *testing.T) {
 		db := openDB(t, filepath.Join(t.TempDir(), "s.db"))
 		h := withSettings(t, db, nil, func(c *bot.Config) {
-			c.Access = bot.AccessLists{AllowUsers: []string{user(1)}, DenyUsers: []string{user(2)}}
+			c.Access = commands.AccessLists{AllowUsers: []string{user(1)}, DenyUsers: []string{user(2)}}
 		})
 		if _, m := storyReply(t, h, command("story", user(1), "query", "storm")); len(m.Embeds) != 1 {
 			t.Errorf("allowed user: got %d embeds, want the story", len(m.Embeds))

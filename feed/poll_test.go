@@ -293,7 +293,15 @@ func TestPollerPostsOnce(t *testing.T) {
 		t.Errorf("autocomplete: got %s, want the new story", ac.Body)
 	}
 	ask := send(t, fake, fakediscord.Interaction{Command: "ask", GuildID: "600000000000000001",
-		Options: []fakediscord.Option{{Name: "question", Value: "Was the zebra crossing approved?"}}}, fakediscord.KindEdit)
+		Options: []fakediscord.Option{{Name: "question", Value: "Was the zebra crossing approved?"}}}, fakediscord.KindCallback)
+	if typ, _ := ask.Callback(); typ == 5 { // deferred: the reply is an edit
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		var err error
+		if ask, err = fake.Wait(ctx, fakediscord.For(fakediscord.KindEdit, ask.InteractionID)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if !strings.Contains(string(ask.Body), "Zebra crossing") {
 		t.Errorf("/ask: got %s, want an answer from the new story", ask.Body)
 	}

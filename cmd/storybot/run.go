@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/storybot/storybot/bot"
+	cmds "github.com/storybot/storybot/commands"
 	"github.com/storybot/storybot/health"
 	"github.com/storybot/storybot/llm"
 	"github.com/storybot/storybot/metrics"
@@ -64,7 +65,7 @@ func runBot(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	cfg.Log, cfg.Observer, cfg.Answerer = log, m, sum.Answers
-	if st, ok := db.(bot.Settings); ok { // every backend is one: see settingscmd.go
+	if st, ok := db.(cmds.Budgets); ok { // every backend is one: see settingscmd.go
 		cfg.Settings = st // per-server settings and model usage (/storybot)
 	}
 	b, err := bot.New(cfg, db, sum)

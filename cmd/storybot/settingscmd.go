@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/storybot/storybot/bot"
 	cmds "github.com/storybot/storybot/commands"
 	"github.com/storybot/storybot/store"
 	"github.com/storybot/storybot/store/postgres"
@@ -16,8 +15,8 @@ import (
 
 // Every backend keeps per-server settings and model usage.
 var (
-	_ bot.Settings = (*sqlite.DB)(nil)
-	_ bot.Settings = (*postgres.DB)(nil)
+	_ cmds.Budgets = (*sqlite.DB)(nil)
+	_ cmds.Budgets = (*postgres.DB)(nil)
 )
 
 func init() {
@@ -91,7 +90,7 @@ func runSettings(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	st, ok := db.(bot.Settings)
+	st, ok := db.(cmds.Budgets)
 	if !ok {
 		return errors.New("this store keeps no per-server settings")
 	}

@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
+	cmds "github.com/storybot/storybot/commands"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/storybot/storybot/bot"
 	"github.com/storybot/storybot/store"
 	"github.com/storybot/storybot/store/sqlite"
 )
@@ -84,7 +84,7 @@ func TestReadAccessLists(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := bot.AccessLists{DenyUsers: []string{"400000000000000001", "400000000000000002"}, AllowGuilds: []string{"600000000000000001"}}
+	want := cmds.AccessLists{DenyUsers: []string{"400000000000000001", "400000000000000002"}, AllowGuilds: []string{"600000000000000001"}}
 	if got := c.Access; len(got.DenyUsers) != 2 || got.DenyUsers[1] != want.DenyUsers[1] || len(got.AllowGuilds) != 1 || len(got.AllowUsers) != 0 {
 		t.Errorf("got %+v, want %+v", got, want)
 	}

@@ -147,3 +147,42 @@ func (w *endWatcher) Flush() {
 		f.Flush()
 	}
 }
+
+// BenchmarkCachedStory measures a /story whose summary is cached: the time
+// from the INTERACTION_CREATE being written to the gateway to the reply
+// arriving at the fake Discord, in the first response (a callback of type
+// 4: no "thinking…" state). One at a time. It reports the p50 and p99 in
+// milliseconds, and the share answered in the first response.
+func BenchmarkCachedStory(b *testing.B) {
+	firstResponse(b, setup{config: func(c *bot.Config) { c.UserBurst = 1 << 30 }}, command("story", user(2), "query", "storm"))
+}
+
+// BenchmarkExtractiveAnswer is BenchmarkCachedStory for an /ask answered
+// without the model (quoted from the stories).
+func BenchmarkExtractiveAnswer(b *testing.B) {
+	firstResponse(b, setup{extractiveAnswers: true, config: func(c *bot.Config) { c.UserBurst = 1 << 30 }},
+		command("ask", user(2), "question", "How many homes lost power?"))
+}
+
+func firstResponse(b *testing.B, s setup, cmd fakediscord.Interaction) {
+	h := start(b, s)
+	prime := h.send(b, cmd)
+	h.wait(b, final(prime.ID))
+	var lat []time.Duration
+	first := 0
+	for b.Loop() {
+		in := h.send(b, cmd)
+		cb := h.wait(b, ok(fakediscord.KindCallback, in.ID))
+		if typ, _ := cb.Callback(); typ == 4 {
+			first++
+		} else {
+			h.wait(b, final(in.ID))
+		}
+		sent, _ := h.fake.Dispatched(in.ID)
+		lat = append(lat, cb.Received.Sub(sent))
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[(len(lat)-1)*99/100].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(first)/float64(len(lat)), "first-response")
+}

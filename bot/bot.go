@@ -41,7 +41,7 @@ const (
 	DefaultGrace         = 15 * time.Second
 	DefaultReplyTimeout  = 2 * time.Minute
 	DefaultDraftEvery    = time.Second
-	DefaultAckWindow     = 150 * time.Millisecond
+	DefaultAckWindow     = 100 * time.Millisecond
 )
 
 // Observer is told about every interaction the bot handles, once it is

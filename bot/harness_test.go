@@ -77,6 +77,9 @@ type setup struct {
 // broke a schema or a limit.
 func start(t testing.TB, s setup) *harness {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("end to end against the fake Discord and the mock model: the second tier, run without -short")
+	}
 	ctx := context.Background()
 	h := &harness{fake: s.fake, db: s.db, calls: new(atomic.Int32)}
 	if h.fake == nil {

@@ -70,21 +70,6 @@ func fit(e *discordgo.MessageEmbed) {
 	e.Description = discordtext.FitSentences(e.Description, room)
 }
 
-// embedTotal is the characters e counts toward the 6000 limit.
-func embedTotal(e *discordgo.MessageEmbed) int {
-	n := units(strings.TrimSpace(e.Title)) + units(strings.TrimSpace(e.Description))
-	for _, f := range e.Fields {
-		n += units(strings.TrimSpace(f.Name)) + units(strings.TrimSpace(f.Value))
-	}
-	if e.Footer != nil {
-		n += units(strings.TrimSpace(e.Footer.Text))
-	}
-	if e.Author != nil {
-		n += units(strings.TrimSpace(e.Author.Name))
-	}
-	return n
-}
-
 // storyEmbed renders a /story reply (and a feed post): the title (linked
 // to the story's URL when it is a safe http(s) URL, the one link in the
 // embed), the summary, the dates and author, and who wrote the summary.

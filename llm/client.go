@@ -76,6 +76,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	c := &Client{
 		cfg: cfg,
 		// go-openai knows which models those are, and checks before sending.
+		//lint:ignore SA1019 max_tokens is what the validator looks for: it tells the reasoning models apart.
 		reasoning: openai.NewReasoningValidator().Validate(openai.ChatCompletionRequest{Model: cfg.Model, MaxTokens: 1}) != nil,
 		oa:        openai.NewClientWithConfig(oc),
 		log:       o.log.With("component", "llm"),
@@ -231,6 +232,7 @@ func (c *Client) request(req Request) openai.ChatCompletionRequest {
 		Messages: msgs,
 		// max_tokens, not max_completion_tokens: every OpenAI-compatible
 		// server knows it.
+		//lint:ignore SA1019 deprecated by OpenAI only; Ollama, vLLM and llama.cpp read max_tokens.
 		MaxTokens:   maxTokens,
 		Temperature: wireTemperature(c.cfg.Temperature),
 		Seed:        &seed,
@@ -238,6 +240,7 @@ func (c *Client) request(req Request) openai.ChatCompletionRequest {
 	if c.reasoning {
 		// OpenAI's reasoning models want max_completion_tokens (which
 		// counts their hidden reasoning too) and the default temperature.
+		//lint:ignore SA1019 cleared for the reasoning models, which refuse it.
 		r.MaxCompletionTokens, r.MaxTokens, r.Temperature = maxTokens, 0, 0
 	}
 	return r

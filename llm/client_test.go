@@ -100,7 +100,7 @@ func summaryRequest(t testing.TB) llm.Request {
 
 // call runs Complete or Stream and fails the test if it does not return
 // within hangGuard.
-func call(t *testing.T, c *llm.Client, ctx context.Context, req llm.Request, stream bool) (llm.Reply, error, []string) {
+func call(t *testing.T, c *llm.Client, ctx context.Context, req llm.Request, stream bool) (llm.Reply, []string, error) {
 	t.Helper()
 	type result struct {
 		rep    llm.Reply
@@ -119,7 +119,7 @@ func call(t *testing.T, c *llm.Client, ctx context.Context, req llm.Request, str
 	}()
 	select {
 	case r := <-done:
-		return r.rep, r.err, r.deltas
+		return r.rep, r.deltas, r.err
 	case <-time.After(hangGuard):
 		t.Fatalf("call did not return within %v", hangGuard)
 		return llm.Reply{}, nil, nil
@@ -167,7 +167,7 @@ func TestFaultsAreClassified(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				// A fresh client each time, so the breaker stays closed.
 				c := newClient(t, llm.Config{BaseURL: base, Model: tt.model})
-				rep, err, deltas := call(t, c, context.Background(), req, stream)
+				rep, deltas, err := call(t, c, context.Background(), req, stream)
 				kind, e := kindOf(err)
 				if e == nil {
 					t.Fatalf("got error %v (reply %q), want an *llm.Error of kind %v", err, rep.Text, want)
@@ -204,11 +204,11 @@ func TestCompleteAndStreamAgree(t *testing.T) {
 	want := mock.Reply(req.System, req.User)
 	for _, model := range []string{mock.Model, "mock-slow-20ms", mock.FaultHallucinate} {
 		c := newClient(t, llm.Config{BaseURL: base, Model: model})
-		full, err, _ := call(t, c, context.Background(), req, false)
+		full, _, err := call(t, c, context.Background(), req, false)
 		if err != nil {
 			t.Fatalf("%s: Complete: %v", model, err)
 		}
-		streamed, err, deltas := call(t, c, context.Background(), req, true)
+		streamed, deltas, err := call(t, c, context.Background(), req, true)
 		if err != nil {
 			t.Fatalf("%s: Stream: %v", model, err)
 		}
@@ -293,7 +293,7 @@ func TestLengthIsTruncated(t *testing.T) {
 	req := summaryRequest(t)
 	req.MaxTokens = 6
 	for _, stream := range []bool{false, true} {
-		rep, err, _ := call(t, c, context.Background(), req, stream)
+		rep, _, err := call(t, c, context.Background(), req, stream)
 		if kind, _ := kindOf(err); kind != llm.Truncated || rep.FinishReason != "length" || rep.Text == "" {
 			t.Errorf("stream=%v: got %v, %+v; want Truncated with the partial text and finish length", stream, err, rep)
 		}
@@ -316,7 +316,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newClient(t, tt.cfg)
-			_, err, _ := call(t, c, context.Background(), llm.Request{User: "Hi."}, false)
+			_, _, err := call(t, c, context.Background(), llm.Request{User: "Hi."}, false)
 			kind, e := kindOf(err)
 			if kind != tt.want {
 				t.Fatalf("got %v (%v), want %v", kind, err, tt.want)
@@ -337,7 +337,7 @@ func TestUnreachable(t *testing.T) {
 	ln.Close() // nothing listens there now: connection refused
 	c := newClient(t, llm.Config{BaseURL: "http://" + addr + "/v1", Model: mock.Model})
 	for _, stream := range []bool{false, true} {
-		_, err, _ := call(t, c, context.Background(), llm.Request{User: "Hi."}, stream)
+		_, _, err := call(t, c, context.Background(), llm.Request{User: "Hi."}, stream)
 		if kind, _ := kindOf(err); kind != llm.Unreachable {
 			t.Errorf("stream=%v: got %v, want Unreachable", stream, err)
 		}
@@ -353,7 +353,7 @@ func TestSecretNeverShown(t *testing.T) {
 	c := newClient(t, llm.Config{BaseURL: base, Model: mock.Model, APIKey: key, BreakerFailures: 1}, llm.WithLogger(logger))
 	var shown []string
 	for _, stream := range []bool{false, true, false} { // the third meets the open breaker
-		_, err, _ := call(t, c, context.Background(), llm.Request{User: "Hi."}, stream)
+		_, _, err := call(t, c, context.Background(), llm.Request{User: "Hi."}, stream)
 		if err == nil {
 			t.Fatal("got no error, want Auth")
 		}
@@ -383,7 +383,7 @@ func TestBreakerSkipsTheServer(t *testing.T) {
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
 	c := newClient(t, llm.Config{BaseURL: base, Model: mock.FaultError500, BreakerFailures: 2, BreakerCooldown: time.Minute}, llm.WithClock(clock))
 	for range 2 {
-		_, err, _ := call(t, c, context.Background(), llm.Request{User: "Hi."}, false)
+		_, _, err := call(t, c, context.Background(), llm.Request{User: "Hi."}, false)
 		if kind, _ := kindOf(err); kind != llm.Server {
 			t.Fatalf("got %v, want Server", err)
 		}
@@ -391,7 +391,7 @@ func TestBreakerSkipsTheServer(t *testing.T) {
 	if s, n := c.Breaker(); s != llm.Open || n != 2 {
 		t.Fatalf("got breaker %v with %d failures, want open with 2", s, n)
 	}
-	_, err, _ := call(t, c, context.Background(), llm.Request{User: "Hi."}, true)
+	_, _, err := call(t, c, context.Background(), llm.Request{User: "Hi."}, true)
 	kind, e := kindOf(err)
 	if kind != llm.BreakerOpen || e.RetryAfter != time.Minute {
 		t.Fatalf("got %v, want BreakerOpen with RetryAfter 1m", err)
@@ -400,7 +400,7 @@ func TestBreakerSkipsTheServer(t *testing.T) {
 		t.Errorf("got %d requests to the server, want 2 (none while open)", got)
 	}
 	advance(time.Minute)
-	_, err, _ = call(t, c, context.Background(), llm.Request{User: "Hi."}, false)
+	_, _, err = call(t, c, context.Background(), llm.Request{User: "Hi."}, false)
 	if kind, _ := kindOf(err); kind != llm.Server || rec.calls.Load() != 3 {
 		t.Errorf("got %v after %d requests, want the probe sent and failing with Server", err, rec.calls.Load())
 	}
@@ -414,7 +414,7 @@ func TestRateLimitOpensBreakerForRetryAfter(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	c := newClient(t, llm.Config{BaseURL: base, Model: mock.FaultRateLimit, BreakerCooldown: time.Hour}, llm.WithClock(func() time.Time { return now }))
 	call(t, c, context.Background(), llm.Request{User: "Hi."}, false)
-	_, err, _ := call(t, c, context.Background(), llm.Request{User: "Hi."}, false)
+	_, _, err := call(t, c, context.Background(), llm.Request{User: "Hi."}, false)
 	if kind, e := kindOf(err); kind != llm.BreakerOpen || e.RetryAfter != mock.RetryAfterSeconds*time.Second {
 		t.Errorf("got %v, want BreakerOpen for the server's Retry-After", err)
 	}
@@ -429,7 +429,7 @@ func TestCanceledByCaller(t *testing.T) {
 	for range 3 {
 		ctx, cancel := context.WithCancel(context.Background())
 		time.AfterFunc(20*time.Millisecond, cancel)
-		_, err, _ := call(t, c, ctx, llm.Request{User: "Hi."}, true)
+		_, _, err := call(t, c, ctx, llm.Request{User: "Hi."}, true)
 		cancel()
 		if kind, _ := kindOf(err); kind != llm.Canceled {
 			t.Fatalf("got %v, want Canceled", err)

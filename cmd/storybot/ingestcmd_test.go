@@ -42,6 +42,9 @@ func TestIngestSharedArticles(t *testing.T) {
 	}
 
 	code, out, _ = cli(t, "", "show", hits[0].ID, "--db", db)
+	if code != 0 {
+		t.Errorf("show: exit %d\n%s", code, out)
+	}
 	for _, want := range []string{title, "Published: 2020-08-18 15:59 UTC", "Updated:   2020-08-18 17:27 UTC", "Author:    Katie Heslop", "\nAn ex-police officer from Tonbridge"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("show: output lacks %q\n%s", want, out)

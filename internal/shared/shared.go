@@ -4,21 +4,37 @@
 package shared
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"testing"
 )
 
 // Dir returns the shared folder, or skips the test with a clear message when it
-// is absent.
+// is absent; under CI (CI=true), where it must be there, the test fails.
 func Dir(tb testing.TB) string {
 	tb.Helper()
 	if d, ok := Find(); ok {
 		return d
 	}
-	tb.Skip("skipping: the shared reference data is not here (set STORYBOT_SHARED to its folder, or place it at ../shared beside the checkout)")
+	skip(tb, "the shared reference data is not here (set STORYBOT_SHARED to its folder, or place it at ../shared beside the checkout)")
 	return ""
+}
+
+// skip skips tb saying why, or fails it under CI. A benchmark's skip is
+// shown only with -v, so it is also printed: a benchmark that cannot run
+// never passes silently.
+func skip(tb testing.TB, why string) {
+	tb.Helper()
+	if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
+		tb.Fatal("CI: " + why)
+	}
+	if _, ok := tb.(*testing.B); ok {
+		fmt.Fprintf(os.Stderr, "%s: skipped: %s\n", tb.Name(), why)
+	}
+	tb.Skip("skipping: " + why)
 }
 
 // Path returns a path inside the shared folder, skipping the test when the
@@ -27,7 +43,7 @@ func Path(tb testing.TB, elem ...string) string {
 	tb.Helper()
 	p := filepath.Join(append([]string{Dir(tb)}, elem...)...)
 	if _, err := os.Stat(p); err != nil {
-		tb.Skipf("skipping: shared file missing: %v", err)
+		skip(tb, fmt.Sprintf("shared file missing: %v", err))
 	}
 	return p
 }

@@ -36,9 +36,8 @@ func deferLatency(b *testing.B, settings bool) {
 			b.Fatal(err)
 		}
 	}
-	h := start(b, setup{model: "mock-slow-5s", timeout: 10 * time.Second, db: db, config: func(c *bot.Config) {
+	h := start(b, setup{model: "mock-slow-5s", timeout: 10 * time.Second, db: db, modelCalls: inFlight, config: func(c *bot.Config) {
 		c.Grace = 100 * time.Millisecond
-		c.MaxModelCalls = inFlight
 		if settings {
 			c.Settings = db
 		}

@@ -1,11 +1,15 @@
-// Package bot connects storybot's commands to Discord: the gateway session
+// Package bot is storybot's Discord transport: the gateway session
 // (discordgo, Guilds intent only, sharded on demand) or the HTTP
 // interactions endpoint (Ed25519-signed requests), command registration,
-// interaction routing, deferred replies and edits, Discord's message
-// limits, allowed mentions, per-user rate limits, a cap on concurrent model
-// calls, per-server settings and budgets with the /storybot admin command,
-// the operator's allow and deny lists, and graceful shutdown. The handlers are written against the small
-// Responder interface, so they run without discordgo's session in tests.
+// decoding each interaction once into a commands.Request for the router,
+// the acknowledgement window (the reply itself as the first response when
+// it is ready in time, else a deferred response and an edit, with checked
+// drafts meanwhile), rendering within Discord's limits through the output
+// policy (discordtext), allowed mentions, and graceful shutdown. Policy
+// (access lists, rate limits, servers' settings and budgets) is the
+// router's middleware, in package commands. The handlers are written
+// against the small Responder interface, so they run without discordgo's
+// session in tests.
 package bot
 
 import (
@@ -24,9 +28,6 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/storybot/storybot/commands"
-	"github.com/storybot/storybot/llm"
-	"github.com/storybot/storybot/retrieve"
-	"github.com/storybot/storybot/store"
 )
 
 // DefaultAPIURL is Discord's REST base, the default of Config.APIURL.
@@ -34,14 +35,12 @@ const DefaultAPIURL = "https://discord.com/api/v9/"
 
 // Defaults for Config.
 const (
-	DefaultUserBurst     = 3
-	DefaultUserEvery     = 10 * time.Second
-	DefaultMaxModelCalls = llm.DefaultMaxCalls
-	DefaultModelWait     = llm.DefaultWait
-	DefaultGrace         = 15 * time.Second
-	DefaultReplyTimeout  = 2 * time.Minute
-	DefaultDraftEvery    = time.Second
-	DefaultAckWindow     = 100 * time.Millisecond
+	DefaultUserBurst    = 3
+	DefaultUserEvery    = 10 * time.Second
+	DefaultGrace        = 15 * time.Second
+	DefaultReplyTimeout = 2 * time.Minute
+	DefaultDraftEvery   = time.Second
+	DefaultAckWindow    = 100 * time.Millisecond
 )
 
 // Observer is told about every interaction the bot handles, once it is
@@ -79,13 +78,6 @@ type Config struct {
 	// UserEvery (a token bucket per user; autocomplete is not counted).
 	UserBurst int
 	UserEvery time.Duration
-	// MaxModelCalls caps the model calls in flight, and ModelWait is how
-	// long a call waits for one of them to end before the summary falls
-	// back to the extractive one. They take effect through LimitModel,
-	// which wraps the model the summaries and answers use (llm.Limit):
-	// cached replies take no slot.
-	MaxModelCalls int
-	ModelWait     time.Duration
 	// Grace is how long shutdown waits for replies in flight before it
 	// cancels them (they then get a short "try again" message).
 	Grace time.Duration
@@ -156,17 +148,8 @@ func (c Config) String() string {
 	if c.Token != "" {
 		tok = "REDACTED"
 	}
-	return fmt.Sprintf("bot.Config{Token:%s AppID:%q GuildID:%q APIURL:%q UserBurst:%d UserEvery:%v MaxModelCalls:%d ModelWait:%v Grace:%v HTTPOnly:%v PublicKey:%d bytes TimestampWindow:%v Shard:%d/%d}",
-		tok, c.AppID, c.GuildID, c.APIURL, c.UserBurst, c.UserEvery, c.MaxModelCalls, c.ModelWait, c.Grace, c.HTTPOnly, len(c.PublicKey), c.TimestampWindow, c.ShardID, c.ShardCount)
-}
-
-// LimitModel returns m limited to c.MaxModelCalls calls at once, each
-// waiting at most c.ModelWait for a slot (defaults when unset). Use it as
-// the Model of the summaries and answers the bot serves:
-//
-//	cfg.Model = botCfg.LimitModel(client)
-func (c Config) LimitModel(m llm.Model) *llm.Limit {
-	return llm.NewLimit(m, c.MaxModelCalls, c.ModelWait)
+	return fmt.Sprintf("bot.Config{Token:%s AppID:%q GuildID:%q APIURL:%q UserBurst:%d UserEvery:%v Grace:%v HTTPOnly:%v PublicKey:%d bytes TimestampWindow:%v Shard:%d/%d}",
+		tok, c.AppID, c.GuildID, c.APIURL, c.UserBurst, c.UserEvery, c.Grace, c.HTTPOnly, len(c.PublicKey), c.TimestampWindow, c.ShardID, c.ShardCount)
 }
 
 func (c Config) withDefaults() (Config, error) {
@@ -188,12 +171,6 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.UserEvery <= 0 {
 		c.UserEvery = DefaultUserEvery
-	}
-	if c.MaxModelCalls <= 0 {
-		c.MaxModelCalls = DefaultMaxModelCalls
-	}
-	if c.ModelWait <= 0 {
-		c.ModelWait = DefaultModelWait
 	}
 	if c.Grace <= 0 {
 		c.Grace = DefaultGrace
@@ -253,15 +230,6 @@ func (c Config) withDefaults() (Config, error) {
 // maxConns bounds the default client's connections to the REST API.
 const maxConns = 64
 
-// Stories is the story store the bot reads. *sqlite.DB satisfies it.
-type Stories interface {
-	commands.Stories
-	retrieve.Index // for /ask
-	// Titles returns up to limit titles starting with prefix, newest first
-	// when prefix is empty: the autocomplete lookup.
-	Titles(ctx context.Context, prefix string, limit int) ([]store.Title, error)
-}
-
 // Bot answers /story and /ask on Discord. Create it with New and start it
 // with Run.
 type Bot struct {
@@ -283,8 +251,8 @@ type Bot struct {
 }
 
 // New returns a Bot for cfg that reads stories and writes summaries with
-// sum. Give sum's model a cap with cfg.LimitModel.
-func New(cfg Config, stories Stories, sum commands.Summarizer) (*Bot, error) {
+// sum. Give sum's model a cap on calls at once with llm.NewLimit.
+func New(cfg Config, stories commands.Library, sum commands.Summarizer) (*Bot, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, fmt.Errorf("bot: %w", err)
@@ -313,13 +281,13 @@ func New(cfg Config, stories Stories, sum commands.Summarizer) (*Bot, error) {
 // newRouter is the commands as the bot serves them: through the operator's
 // access lists, the per-user rate limit and the servers' policy, with the
 // stories read after the acknowledgements being sent (see priority.go).
-func (b *Bot) newRouter(stories Stories) *commands.Router {
+func (b *Bot) newRouter(stories commands.Library) *commands.Router {
 	cfg, log := b.cfg, b.log
-	lk := &lookups{s: stories, acks: b.acks, slots: make(chan struct{}, runtime.GOMAXPROCS(0))}
+	lk := commands.Gated(stories, b.acks, runtime.GOMAXPROCS(0))
 	policy := &commands.Policy{NoDMModel: cfg.NoDMModel, Now: cfg.Now, Log: log}
 	admin := commands.AdminConfig{Policy: policy, CheckFeedChannel: b.checkFeedChannel, Now: cfg.Now, Log: log}
 	if cfg.Settings != nil {
-		policy.Store = &budgets{Budgets: cfg.Settings, acks: b.acks}
+		policy.Store = commands.GatedBudgets(cfg.Settings, b.acks)
 		admin.Store = cfg.Settings
 	}
 	rt := &commands.Router{}

@@ -317,9 +317,7 @@ func TestRegisterOnlyWhenChanged(t *testing.T) {
 // answered from the cache and a new one with the labelled extractive
 // summary, both before the busy call ends.
 func TestBusyModel(t *testing.T) {
-	h := start(t, setup{model: "mock-slow-1500ms", timeout: 5 * time.Second, config: func(c *bot.Config) {
-		c.MaxModelCalls, c.ModelWait = 1, 20*time.Millisecond
-	}})
+	h := start(t, setup{model: "mock-slow-1500ms", timeout: 5 * time.Second, modelCalls: 1, modelWait: 20 * time.Millisecond})
 	storyReply(t, h, command("story", user(1), "query", "storm")) // now cached
 
 	held := h.send(t, command("story", user(2), "query", "library"))

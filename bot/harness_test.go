@@ -68,6 +68,10 @@ type setup struct {
 	db                *sqlite.DB
 	// noUsage makes the model server report no token usage, as some do.
 	noUsage bool
+	// modelCalls and modelWait are the model's cap on calls at once
+	// (llm.NewLimit; zero: its defaults).
+	modelCalls int
+	modelWait  time.Duration
 	// wrapModel, when set, wraps the mock model's handler (to watch it).
 	wrapModel func(http.Handler) http.Handler
 }
@@ -138,7 +142,7 @@ func start(t testing.TB, s setup) *harness {
 	if s.config != nil {
 		s.config(&cfg)
 	}
-	limited := cfg.LimitModel(c)
+	limited := llm.NewLimit(c, s.modelCalls, s.modelWait)
 	svc := summarize.NewService(summarize.Config{Prompts: set, Model: limited, Timeout: s.timeout, Cache: h.db, Log: log})
 	if !s.extractiveAnswers {
 		cfg.Answerer = answer.NewService(answer.Config{Prompts: set, Model: limited, Timeout: s.timeout, Cache: h.db, Log: log})

@@ -10,25 +10,19 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/storybot/storybot/commands"
-	"github.com/storybot/storybot/store"
-	"github.com/storybot/storybot/summarize"
 )
 
-// Post sends s to a channel as a message holding the /story embed with
-// the story's brief summary (from the summary cache when it is there), and
-// returns the message's ID. The embed keeps within Discord's limits and
-// the message pings no one. It needs no gateway connection, only the bot's
-// View Channel, Send Messages and Embed Links permissions in the channel.
+// PostReply sends r to a channel as a message holding the /story embed
+// (commands.Poster.Send, for new stories from feeds), and returns the
+// message's ID. The embed keeps within Discord's limits and the message
+// pings no one. It needs no gateway connection, only the bot's View
+// Channel, Send Messages and Embed Links permissions in the channel.
 //
-// A failed Post returns a *PostError, which says whether the message was
-// surely not created (see PostError.NotSent).
-func (b *Bot) Post(ctx context.Context, channelID string, s store.Story) (string, error) {
-	in := summarize.Input{ID: s.ID, Title: s.Title, Body: s.Body, Hash: s.Hash}
-	sum, err := b.sum.Summarize(ctx, in, summarize.Brief, summarize.Options{})
-	if err != nil {
-		return "", &PostError{Err: fmt.Errorf("summarize story %s: %w", s.ID, err), notSent: true}
-	}
-	e := storyEmbed(commands.StoryReply{Story: s, Summary: sum})
+// A failed PostReply returns a *PostError, which says whether the message
+// was surely not created (see PostError.NotSent).
+func (b *Bot) PostReply(ctx context.Context, channelID string, r commands.StoryReply) (string, error) {
+	s := r.Story
+	e := storyEmbed(r)
 	msg, err := b.session.ChannelMessageSendComplex(channelID, &discordgo.MessageSend{
 		Embeds:          []*discordgo.MessageEmbed{e},
 		AllowedMentions: noMentions(),

@@ -13,6 +13,7 @@ import (
 
 	"github.com/storybot/storybot/article"
 	"github.com/storybot/storybot/bot"
+	"github.com/storybot/storybot/commands"
 	"github.com/storybot/storybot/discordtext"
 	"github.com/storybot/storybot/internal/fakediscord"
 	"github.com/storybot/storybot/internal/hostile"
@@ -25,7 +26,7 @@ import (
 
 // poster returns a bot (not connected) that posts through apiURL, with
 // the extractive summarizer, and a stored story that says "@everyone".
-func poster(t *testing.T, apiURL string, timeout time.Duration) (*bot.Bot, store.Story) {
+func poster(t *testing.T, apiURL string, timeout time.Duration) (commands.Poster, store.Story) {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
@@ -55,7 +56,7 @@ func poster(t *testing.T, apiURL string, timeout time.Duration) (*bot.Bot, store
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b, s
+	return commands.Poster{Summarizer: sum, Send: b.PostReply}, s
 }
 
 func TestPost(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/storybot/storybot/article"
 	"github.com/storybot/storybot/bot"
+	"github.com/storybot/storybot/commands"
 	"github.com/storybot/storybot/internal/fakediscord"
 	"github.com/storybot/storybot/internal/shared"
 	"github.com/storybot/storybot/prompts"
@@ -24,7 +25,7 @@ import (
 	"github.com/storybot/storybot/summarize"
 )
 
-var _ Poster = (*bot.Bot)(nil)
+var _ Poster = commands.Poster{}
 
 var (
 	_ Store     = (*sqlite.DB)(nil)
@@ -250,8 +251,8 @@ func TestPollerPostsOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b := newBot(t, fake, db)
-		p := NewPoller(New(testConfig(c), db), db, PollConfig{Sources: src, Poster: b})
+		_, poster := newBot(t, fake, db)
+		p := NewPoller(New(testConfig(c), db), db, PollConfig{Sources: src, Poster: poster})
 		for range rounds {
 			p.Poll(ctx)
 			c.Add(DefaultInterval)
@@ -277,7 +278,7 @@ func TestPollerPostsOnce(t *testing.T) {
 	}
 
 	// The bot sees the story at once.
-	b := newBot(t, fake, db)
+	b, _ := newBot(t, fake, db)
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- b.Run(rctx) }()
@@ -347,8 +348,9 @@ func startFake(t *testing.T) *fakediscord.Server {
 	return fake
 }
 
-// newBot returns a bot for fake over db with the extractive summarizer.
-func newBot(t *testing.T, fake *fakediscord.Server, db *sqlite.DB) *bot.Bot {
+// newBot returns a bot for fake over db with the extractive summarizer,
+// and the poster that posts through it.
+func newBot(t *testing.T, fake *fakediscord.Server, db *sqlite.DB) (*bot.Bot, commands.Poster) {
 	t.Helper()
 	set, err := prompts.Load("")
 	if err != nil {
@@ -360,7 +362,7 @@ func newBot(t *testing.T, fake *fakediscord.Server, db *sqlite.DB) *bot.Bot {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
+	return b, commands.Poster{Summarizer: sum, Send: b.PostReply}
 }
 
 // messages returns the messages posted to channel.

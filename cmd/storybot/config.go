@@ -33,6 +33,7 @@ type Config struct {
 	// Bot holds the DISCORD_* and BOT_* settings; Config.discord checks
 	// what "storybot run" needs of them together.
 	Bot              bot.Config
+	MaxModelCalls    int    // BOT_MAX_MODEL_CALLS: llm.Limit's cap on the model calls at once
 	InteractionsAddr string // DISCORD_INTERACTIONS_ADDR; "" for none
 	Gateway          string // DISCORD_GATEWAY: on, off or "" (see Config.discord)
 	shardID, shards  string // DISCORD_SHARD_ID and DISCORD_SHARD_COUNT, checked by Config.discord
@@ -130,7 +131,7 @@ Unset: openai when LLM_BASE_URL is set, else off. ("storybot demo" uses mock unl
 		parse: atLeastOne(func(c *Config) *int { return &c.Bot.UserBurst })},
 	{name: "BOT_USER_EVERY", def: "10s", parse: positive(func(c *Config) *time.Duration { return &c.Bot.UserEvery })},
 	{name: "BOT_MAX_MODEL_CALLS", def: "4", help: "Summaries written by the model at once; the rest wait their turn",
-		parse: atLeastOne(func(c *Config) *int { return &c.Bot.MaxModelCalls })},
+		parse: atLeastOne(func(c *Config) *int { return &c.MaxModelCalls })},
 	{name: "BOT_SHUTDOWN_GRACE", def: "15s", help: `
 On SIGINT/SIGTERM, how long replies in flight may take to finish (keep it well
 under your supervisor's kill timeout: docker-compose.yml gives 60s)`,

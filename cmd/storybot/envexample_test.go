@@ -83,7 +83,7 @@ func TestSettingsTable(t *testing.T) {
 		t.Errorf("LLM defaults: got %v, want llm's", got)
 	}
 	if got := c.Bot; got.APIURL != bot.DefaultAPIURL || got.UserBurst != bot.DefaultUserBurst || got.UserEvery != bot.DefaultUserEvery ||
-		got.MaxModelCalls != bot.DefaultMaxModelCalls || got.Grace != bot.DefaultGrace || got.TimestampWindow != bot.DefaultTimestampWindow {
+		c.MaxModelCalls != llm.DefaultMaxCalls || got.Grace != bot.DefaultGrace || got.TimestampWindow != bot.DefaultTimestampWindow {
 		t.Errorf("bot defaults: got %v, want bot's", got)
 	}
 	if c.Feeds.interval != feed.DefaultInterval || c.DB != defaultDB || c.HTTPAddr != defaultHTTPAddr {

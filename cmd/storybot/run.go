@@ -61,7 +61,7 @@ func runBot(ctx context.Context, env *Env, args []string) error {
 	defer db.Close()
 	m := metrics.New()
 	// Only real model calls take one of the bot's BOT_MAX_MODEL_CALLS slots.
-	if err := sum.serve(db, m, func(mod llm.Model) llm.Model { return cfg.LimitModel(mod) }); err != nil {
+	if err := sum.serve(db, m, func(mod llm.Model) llm.Model { return llm.NewLimit(mod, env.cfg.MaxModelCalls, 0) }); err != nil {
 		return err
 	}
 	cfg.Log, cfg.Observer, cfg.Answerer = log, m, sum.Answers
@@ -104,7 +104,7 @@ func runBot(ctx context.Context, env *Env, args []string) error {
 		defer stop()
 	}
 	if cfg.ShardID == 0 { // one process reads the feeds
-		stopFeeds := startFeeds(ctx, env.cfg.Feeds, db, b, log)
+		stopFeeds := startFeeds(ctx, env.cfg.Feeds, db, cmds.Poster{Summarizer: sum, Send: b.PostReply}, log)
 		defer stopFeeds()
 	}
 	if err := b.Run(ctx); err != nil {

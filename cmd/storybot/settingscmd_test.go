@@ -3,11 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
-	cmds "github.com/storybot/storybot/commands"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	cmds "github.com/storybot/storybot/commands"
 
 	"github.com/storybot/storybot/store"
 	"github.com/storybot/storybot/store/sqlite"

@@ -5,9 +5,10 @@ import (
 	"errors"
 	"strings"
 
+	cmds "github.com/storybot/storybot/commands"
+
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/storybot/storybot/bot"
 	"github.com/storybot/storybot/feed"
 	"github.com/storybot/storybot/generate"
 	"github.com/storybot/storybot/ingest"
@@ -19,7 +20,7 @@ import (
 // storyStore is what the commands need of a store. Both backends have it:
 // SQLite for one process, PostgreSQL for replicas sharing a database.
 type storyStore interface {
-	bot.Stories // Get, Search, Latest, Titles
+	cmds.Library // Get, Search, Latest, Titles, SearchAny, DocFreq
 	ingest.Putter
 	generate.Cache
 	retrieve.Index

@@ -130,6 +130,7 @@ func TestTwoReplicas(t *testing.T) {
 
 	const n = 1000
 	ids := make([]string, n)
+	var answered atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
 	work := make(chan int)
@@ -150,10 +151,15 @@ func TestTwoReplicas(t *testing.T) {
 					errs <- err
 					continue
 				}
-				ids[i] = in.ID
 				code, reply, err := postSigned(lb.URL, body)
-				if err != nil || code != http.StatusOK || reply != `{"type":5}` {
-					errs <- fmt.Errorf("interaction %d: got %d %q %v, want 200 {\"type\":5}", i, code, reply, err)
+				switch {
+				case err == nil && code == http.StatusOK && reply == `{"type":5}`:
+					ids[i] = in.ID // deferred: the reply comes as an edit
+				case err == nil && code == http.StatusOK && strings.HasPrefix(reply, `{"type":4,`) &&
+					(strings.Contains(reply, "Summarized by") || strings.Contains(reply, "Answered by")):
+					answered.Add(1) // ready within the acknowledgement window: the reply itself
+				default:
+					errs <- fmt.Errorf("interaction %d: got %d %q %v, want 200 with the reply or {\"type\":5}", i, code, reply, err)
 				}
 			}
 		}()
@@ -171,11 +177,15 @@ func TestTwoReplicas(t *testing.T) {
 		return
 	}
 
-	// Every interaction's reply arrives as an edit of its deferred response.
+	// Every other interaction's reply arrives as an edit of its deferred
+	// response.
 	want := make(map[string]bool, n)
 	for _, id := range ids {
-		want[id] = true
+		if id != "" {
+			want[id] = true
+		}
 	}
+	t.Logf("%d of %d interactions answered in the HTTP reply, %d by an edit", answered.Load(), n, len(want))
 	deadline := time.Now().Add(60 * time.Second)
 	for len(want) > 0 && time.Now().Before(deadline) {
 		for _, r := range fake.Requests() {

@@ -60,10 +60,12 @@ func (r *recorder) waitEdits(tb testing.TB, n int64) {
 // process answers a second: each is a POST over loopback to the HTTP
 // endpoint, signed with the application's key, for one of the stored
 // stories by its ID (what autocomplete fills in) with its summary cached;
-// the endpoint checks the signature, acknowledges in the reply, and sends
-// the edit with the summary to a recorder on loopback. Many clients post at
-// once, as Discord does. The rate counts every interaction from the first
-// POST to the last edit's arrival; the clients and the recorder run in the
+// the endpoint checks the signature and answers in the HTTP reply itself
+// when the summary is ready within the acknowledgement window (a cached
+// one is), else acknowledges there and sends the edit with the summary to
+// a recorder on loopback. Many clients post at once, as Discord does. The
+// rate counts every interaction from the first POST to the last reply's
+// arrival; the clients and the recorder run in the
 // same process and take part of the CPU, which cpu-µs/interaction counts.
 func BenchmarkSignedInteractions(b *testing.B) {
 	rec := startRecorder(b)
@@ -104,8 +106,12 @@ func BenchmarkSignedInteractions(b *testing.B) {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || string(body) != `{"type":5}` {
-			b.Errorf("got %d %s, want 200 {\"type\":5}", resp.StatusCode, body)
+		switch {
+		case resp.StatusCode == http.StatusOK && bytes.HasPrefix(body, []byte(`{"type":4,`)):
+			rec.edits.Add(1) // answered in the HTTP reply: counted as its edit would be
+		case resp.StatusCode == http.StatusOK && string(body) == `{"type":5}`:
+		default:
+			b.Errorf("got %d %s, want 200 with the reply or {\"type\":5}", resp.StatusCode, body)
 		}
 	}
 	// Warm up: every story's summary into the cache, connections open.

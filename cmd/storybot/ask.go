@@ -58,18 +58,12 @@ func checkQuestion(q string) error {
 
 // ask runs the /ask command and prints its reply.
 func ask(ctx context.Context, env *Env, db storyStore, sum *summarizer, question, storyQuery string, asJSON bool) error {
-	r, err := askReply(ctx, cmds.AskDeps{Stories: db, Index: db, Answerer: sum.Answers}, question, storyQuery)
-	if err != nil {
-		return err
+	r, err := cmds.Ask(ctx, cmds.AskDeps{Stories: db, Index: db, Answerer: sum.Answers}, question, storyQuery)
+	switch {
+	case errors.Is(err, cmds.ErrQuestion):
+		return usageError{checkQuestion(question)}
+	case err != nil:
+		return console.Explain(err, storyQuery)
 	}
 	return console.PrintAnswer(env.Out, r, asJSON)
-}
-
-// askReply runs the /ask command, with its errors worded for a terminal.
-func askReply(ctx context.Context, d cmds.AskDeps, question, storyQuery string) (cmds.AskReply, error) {
-	r, err := cmds.Ask(ctx, d, question, storyQuery)
-	if errors.Is(err, cmds.ErrQuestion) {
-		return r, usageError{checkQuestion(question)}
-	}
-	return r, console.Explain(err, storyQuery)
 }

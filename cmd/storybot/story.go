@@ -50,16 +50,11 @@ func runStory(ctx context.Context, env *Env, args []string) error {
 	}
 	defer db.Close()
 	defer sum.Close()
-	return story(ctx, env, db, sum, strings.Join(pos, " "), style, o.fresh, o.json)
-}
-
-// story runs the /story command and prints its reply.
-func story(ctx context.Context, env *Env, db storyStore, sum *summarizer, query string, style summarize.Style, fresh, asJSON bool) error {
-	r, err := storyReply(ctx, db, sum, query, style, fresh)
+	r, err := storyReply(ctx, db, sum, strings.Join(pos, " "), style, o.fresh)
 	if err != nil {
 		return err
 	}
-	return console.PrintStory(env.Out, r, asJSON)
+	return console.PrintStory(env.Out, r, o.json)
 }
 
 // storyReply runs the /story command, with its errors worded for a terminal.

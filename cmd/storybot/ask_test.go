@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/storybot/storybot/console"
 	"github.com/storybot/storybot/generate"
 	"github.com/storybot/storybot/llm/mock"
 )
@@ -130,20 +131,20 @@ func TestAskJSON(t *testing.T) {
 	tests := []struct {
 		name string
 		args []string
-		want askReplyJSON
+		want console.AskJSON
 	}{
 		{
 			name: "with a link",
 			args: []string{"What did the flood wall cost?", "--story", "ferry wall"},
-			want: askReplyJSON{
+			want: console.AskJSON{
 				Question: "What did the flood wall cost?",
 				Answer:   "“The new flood wall along Ferry Lane opened on Monday.” [1] “It cost £1.8 million and protects 40 homes.” [1]",
 				Answered: true,
-				Quotes:   []quoteJSON{{"The new flood wall along Ferry Lane opened on Monday.", 1}, {"It cost £1.8 million and protects 40 homes.", 1}},
+				Quotes:   []console.QuoteJSON{{Text: "The new flood wall along Ferry Lane opened on Monday.", Source: 1}, {Text: "It cost £1.8 million and protects 40 homes.", Source: 1}},
 				Engine:   "extractive",
 				Fallback: &generate.Fallback{Code: "off", Reason: "no model is configured (LLM_MODE=off)"},
 				Note:     "Offline answer (extractive, quoted from the sources): no model is configured (LLM_MODE=off)",
-				Sources: []sourceJSON{{
+				Sources: []console.SourceJSON{{
 					N: 1, ID: wallID, Title: "Ferry Lane flood wall opens", URL: "https://news.example/ferry-lane-wall",
 					Published: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC),
 				}},
@@ -152,13 +153,13 @@ func TestAskJSON(t *testing.T) {
 		{
 			name: "no answer",
 			args: []string{"zebra giraffe"},
-			want: askReplyJSON{
+			want: console.AskJSON{
 				Question: "zebra giraffe",
 				Answer:   "The stored stories don't say.",
-				Quotes:   []quoteJSON{},
+				Quotes:   []console.QuoteJSON{},
 				Engine:   "extractive",
 				Note:     "No stored story speaks to this question",
-				Sources:  []sourceJSON{},
+				Sources:  []console.SourceJSON{},
 			},
 		},
 	}
@@ -168,7 +169,7 @@ func TestAskJSON(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("got exit %d, want 0\n%s%s", code, out, errs)
 			}
-			var got askReplyJSON
+			var got console.AskJSON
 			if err := json.Unmarshal([]byte(out), &got); err != nil {
 				t.Fatalf("%v\n%s", err, out)
 			}

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/storybot/storybot/article"
+	"github.com/storybot/storybot/console"
 	"github.com/storybot/storybot/llm/mock"
 	"github.com/storybot/storybot/samples"
 	"github.com/storybot/storybot/store"
@@ -118,13 +119,13 @@ func demoSummaries(ctx context.Context, env *Env, st storyStore, db, query strin
 	if err != nil {
 		return err
 	}
-	printStoryHeader(w, r)
-	printSummary(w, r)
+	console.PrintStoryHeader(w, r)
+	console.PrintSummary(w, r)
 	fmt.Fprintf(w, "\n== The same again: served from the summary cache, no model call\n   (storybot story --db %s --style brief %q)\n\n", db, query)
 	if r, err = storyReply(ctx, st, sum, query, summarize.Brief, false); err != nil {
 		return err
 	}
-	printSummary(w, r)
+	console.PrintSummary(w, r)
 	for _, q := range []string{"How many homes lost power?", "Who won the Tour de France?"} {
 		fmt.Fprintf(w, "\n== A question, answered from the stored stories with numbered sources\n   (storybot ask --db %s %q)\n\n", db, q)
 		if err := ask(ctx, env, st, sum, q, "", false); err != nil {
@@ -149,7 +150,7 @@ func demoSummaries(ctx context.Context, env *Env, st storyStore, db, query strin
 	if r, err = storyReply(ctx, st, bad, query, summarize.Brief, false); err != nil {
 		return err
 	}
-	printSummary(w, r)
+	console.PrintSummary(w, r)
 	return nil
 }
 

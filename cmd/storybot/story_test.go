@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/storybot/storybot/console"
 	"github.com/storybot/storybot/generate"
 	"github.com/storybot/storybot/llm/mock"
 	"github.com/storybot/storybot/store/sqlite"
@@ -50,9 +51,9 @@ const (
 	newestID   = "fek5zds" // the charity run, 20 November 2026
 )
 
-func decodeStoryReply(t *testing.T, out string) storyReplyJSON {
+func decodeStoryReply(t *testing.T, out string) console.StoryJSON {
 	t.Helper()
-	var j storyReplyJSON
+	var j console.StoryJSON
 	if err := json.Unmarshal([]byte(out), &j); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}

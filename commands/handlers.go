@@ -54,7 +54,7 @@ func StoryHandler(d Deps, t Titles) Handler {
 		}
 		d := d
 		d.Draft, d.Offline = r.Draft, r.Offline
-		rep, err := Story(ctx, d, r.Option("query"), style, false)
+		rep, err := Story(ctx, d, r.Option("query"), style, r.Fresh)
 		if err != nil {
 			return Reply{}, err
 		}

@@ -40,6 +40,9 @@ type Request struct {
 	// Draft, when set by the transport, gets the reply's text so far while
 	// the model writes, checked (generate.Job.Draft).
 	Draft func(text string)
+	// Fresh asks the model again instead of using a cached summary: the
+	// operator's choice on the terminal ("storybot story --fresh").
+	Fresh bool
 
 	// Set by middleware.
 	Settings store.Settings     // the server's settings; the defaults in a DM

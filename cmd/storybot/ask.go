@@ -58,12 +58,14 @@ func checkQuestion(q string) error {
 
 // ask runs the /ask command and prints its reply.
 func ask(ctx context.Context, env *Env, db storyStore, sum *summarizer, question, storyQuery string, asJSON bool) error {
-	r, err := cmds.Ask(ctx, cmds.AskDeps{Stories: db, Index: db, Answerer: sum.Answers}, question, storyQuery)
+	// Through the terminal's router, as the console asks.
+	rep, err := terminalRouter(db, sum).Serve(ctx, &cmds.Request{Command: "ask", User: console.User, Admin: true,
+		Options: map[string]string{"question": question, "story": storyQuery}})
 	switch {
 	case errors.Is(err, cmds.ErrQuestion):
 		return usageError{checkQuestion(question)}
 	case err != nil:
 		return console.Explain(err, storyQuery)
 	}
-	return console.PrintAnswer(env.Out, r, asJSON)
+	return console.PrintAnswer(env.Out, *rep.Ask, asJSON)
 }

@@ -57,8 +57,13 @@ func runStory(ctx context.Context, env *Env, args []string) error {
 	return console.PrintStory(env.Out, r, o.json)
 }
 
-// storyReply runs the /story command, with its errors worded for a terminal.
+// storyReply runs /story through the terminal's router, with its errors
+// worded for a terminal.
 func storyReply(ctx context.Context, db storyStore, sum *summarizer, query string, style summarize.Style, fresh bool) (cmds.StoryReply, error) {
-	r, err := cmds.Story(ctx, cmds.Deps{Stories: db, Summarizer: sum}, query, style, fresh)
-	return r, console.Explain(err, query)
+	rep, err := terminalRouter(db, sum).Serve(ctx, &cmds.Request{Command: "story", User: console.User, Admin: true, Fresh: fresh,
+		Options: map[string]string{"query": query, "style": style.String()}})
+	if err != nil {
+		return cmds.StoryReply{}, console.Explain(err, query)
+	}
+	return *rep.Story, nil
 }

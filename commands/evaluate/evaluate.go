@@ -10,10 +10,7 @@
 package evaluate
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/storybot/storybot/commands"
+	"github.com/storybot/storybot/internal/jsonl"
 )
 
 // TopK is how many sources count for hit@5.
@@ -39,37 +37,7 @@ type Question struct {
 // ReadJSONL reads a question set. name is used in error messages, which give
 // the line number of a bad line. Blank lines are skipped.
 func ReadJSONL(name string, r io.Reader) ([]Question, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	var out []Question
-	line := 0
-	for sc.Scan() {
-		line++
-		b := bytes.TrimSpace(sc.Bytes())
-		if len(b) == 0 {
-			continue
-		}
-		var q Question
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&q); err != nil {
-			return nil, fmt.Errorf("%s:%d: not a JSON object of a question: %w", name, line, err)
-		}
-		if dec.More() {
-			return nil, fmt.Errorf("%s:%d: more than one JSON value on the line", name, line)
-		}
-		if err := q.check(); err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", name, line, err)
-		}
-		out = append(out, q)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: no questions", name)
-	}
-	return out, nil
+	return jsonl.Read(name, r, jsonl.Options{What: "a question", Plural: "questions", Strict: true}, func(q *Question) error { return q.check() })
 }
 
 func (q Question) check() error {

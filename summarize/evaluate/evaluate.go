@@ -10,8 +10,6 @@
 package evaluate
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +18,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/storybot/storybot/internal/jsonl"
 	"github.com/storybot/storybot/newstext"
 	"github.com/storybot/storybot/rouge"
 	"github.com/storybot/storybot/summarize"
@@ -39,44 +38,17 @@ const maxLine = 16 << 20
 // ReadJSONL reads a data set. name is used in error messages, which give the
 // line number of a malformed line. Blank lines are skipped.
 func ReadJSONL(name string, r io.Reader) ([]Example, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
-	var out []Example
-	line := 0
-	for sc.Scan() {
-		line++
-		b := bytes.TrimSpace(sc.Bytes())
-		if len(b) == 0 {
-			continue
-		}
-		var ex Example
-		dec := json.NewDecoder(bytes.NewReader(b))
-		if err := dec.Decode(&ex); err != nil {
-			return nil, fmt.Errorf("%s:%d: not a JSON object of an article: %w", name, line, err)
-		}
-		if dec.More() {
-			return nil, fmt.Errorf("%s:%d: more than one JSON value on the line", name, line)
-		}
+	return jsonl.Read(name, r, jsonl.Options{What: "an article", Plural: "articles", MaxLine: maxLine}, func(ex *Example) error {
 		switch {
 		case ex.ID == "":
-			return nil, fmt.Errorf("%s:%d: missing \"id\"", name, line)
+			return errors.New(`missing "id"`)
 		case strings.TrimSpace(ex.Article) == "":
-			return nil, fmt.Errorf("%s:%d: article %s: missing or empty \"article\"", name, line, ex.ID)
+			return fmt.Errorf(`article %s: missing or empty "article"`, ex.ID)
 		case len(ex.References) == 0:
-			return nil, fmt.Errorf("%s:%d: article %s: missing \"references\"", name, line, ex.ID)
+			return fmt.Errorf(`article %s: missing "references"`, ex.ID)
 		}
-		out = append(out, ex)
-	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, fmt.Errorf("%s:%d: line longer than %d MB", name, line+1, maxLine>>20)
-		}
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: no articles", name)
-	}
-	return out, nil
+		return nil
+	})
 }
 
 // System is a summarizer under evaluation.

@@ -50,7 +50,7 @@ func adminDefinition() *discordgo.ApplicationCommand {
 							str(commands.SettingUserCalls, "Model calls for each member"+budget),
 							str(commands.SettingUserTokens, "Model tokens for each member"+budget),
 							// A channel option: Discord offers only this server's text
-							// and announcement channels (feedChannelRefusal checks).
+							// and announcement channels (checkFeedChannel checks).
 							{Type: discordgo.ApplicationCommandOptionChannel, Name: commands.SettingFeedChannel, Description: "Channel for new stories from feeds",
 								ChannelTypes: []discordgo.ChannelType{discordgo.ChannelTypeGuildText, discordgo.ChannelTypeGuildNews}},
 							{Type: discordgo.ApplicationCommandOptionBoolean, Name: optionNoFeedChannel, Description: "True: post no new stories from feeds on this server"},

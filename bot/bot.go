@@ -143,6 +143,12 @@ type Config struct {
 }
 
 // String describes c without the token.
+// GoString is String: %#v never prints a secret either.
+func (c Config) GoString() string { return c.String() }
+
+// LogValue is String, for log/slog: a Config logged never shows a secret.
+func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
 func (c Config) String() string {
 	tok := "unset"
 	if c.Token != "" {
@@ -292,8 +298,8 @@ func (b *Bot) newRouter(stories commands.Library) *commands.Router {
 	}
 	rt := &commands.Router{}
 	rt.Use(commands.Access(cfg.Access, log), commands.RateLimit(cfg.UserBurst, cfg.UserEvery, time.Now, log), policy.Middleware)
-	rt.Handle("story", commands.StoryHandler(commands.Deps{Stories: lk, Summarizer: b.sum}, stories))
-	rt.Handle("ask", commands.AskHandler(commands.AskDeps{Stories: lk, Index: lk, Answerer: cfg.Answerer}, stories))
+	rt.Handle("story", commands.StoryHandler(commands.Deps{Stories: lk, Summarizer: b.sum}, lk))
+	rt.Handle("ask", commands.AskHandler(commands.AskDeps{Stories: lk, Index: lk, Answerer: cfg.Answerer}, lk))
 	rt.Handle("storybot", commands.AdminHandler(admin))
 	return rt
 }

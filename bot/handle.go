@@ -96,7 +96,6 @@ func request(i *discordgo.Interaction) *commands.Request {
 		User:         userID(i),
 		Guild:        i.GuildID,
 		Channel:      i.ChannelID,
-		Locale:       string(i.Locale),
 	}
 	if i.Member != nil {
 		r.Roles = i.Member.Roles
@@ -162,6 +161,10 @@ func (b *Bot) command(ctx context.Context, r Responder, i *discordgo.Interaction
 	req := request(i)
 	d := newDrafter(log, b.cfg.DraftEvery)
 	req.Draft = d.draft
+	// The router's own context: canceled when its reply can no longer be
+	// delivered, so that no model call runs (or is paid for) in vain.
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 	done := make(chan served, 1)
 	go func() {
 		defer func() {
@@ -186,21 +189,33 @@ func (b *Bot) command(ctx context.Context, r Responder, i *discordgo.Interaction
 	case <-window.C:
 	}
 	// Slow (the model writes, or a store is slow): acknowledge now, and
-	// send the reply as an edit.
+	// send the reply as an edit. /storybot's replies are for its admin
+	// only, so its acknowledgement is too.
+	private := req.Command == "storybot"
+	deferred := &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource}
+	if private {
+		deferred.Data = &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral}
+	}
 	b.acks.add()
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), restTimeout)
-	err := r.Respond(rctx, i, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource})
+	err := r.Respond(rctx, i, deferred)
 	cancel()
 	b.acks.done()
 	if err != nil {
 		log.Error("defer the response", "command", req.Command, "err", err)
 		d.stop()
-		<-done // the reply's cost is still settled
+		stop() // nobody will see the reply: stop the work
+		<-done // and settle what it cost
 		return OutcomeDiscord
 	}
-	d.start(r, i)
+	if !private {
+		d.start(r, i)
+	}
 	s := <-done
 	d.stop()
+	if private && s.err == nil {
+		s.rep.Ephemeral = false // the deferred response is already private: edit it
+	}
 	return b.edit(ctx, r, i, log, req, s)
 }
 
@@ -224,6 +239,9 @@ func message(rep commands.Reply) (content string, embeds []*discordgo.MessageEmb
 	content = rep.Message
 	if rep.Note != "" {
 		content = strings.TrimSpace(rep.Note + "\n" + content)
+	}
+	if content == "" && len(embeds) == 0 {
+		content = "storybot has nothing to say to that. Please try again." // Discord refuses an empty message
 	}
 	return cut(content, maxContent), embeds
 }
@@ -301,14 +319,16 @@ func (b *Bot) logFailure(log *slog.Logger, name string, err error) {
 }
 
 // replace puts msg, in a short follow-up only the user sees, in place of
-// the deferred response, which it removes.
+// the deferred response, which it removes. When the follow-up cannot be
+// sent, the public deferred response says only that something went wrong:
+// msg may be for the user alone.
 func (b *Bot) replace(ctx context.Context, r Responder, i *discordgo.Interaction, log *slog.Logger, msg string) {
 	msg = cut(msg, maxContent)
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), restTimeout)
 	defer cancel()
 	if err := r.FollowUp(rctx, i, &discordgo.WebhookParams{Content: msg, Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: noMentions()}); err != nil {
-		log.Error("send the failure message", "err", err)
-		content := msg
+		log.Error("send the private message", "err", err)
+		content := "storybot could not send its reply. Please try again in a minute."
 		r.Edit(rctx, i, &discordgo.WebhookEdit{Content: &content, AllowedMentions: noMentions()})
 		return
 	}

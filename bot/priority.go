@@ -14,7 +14,11 @@ import (
 // budget writes alongside those deferred responses, and delay them all. So
 // they come first: a lookup or a budget reservation waits until no
 // deferred response is being sent (at most maxAckWait, so a steady stream
-// cannot starve the lookups), and only a few lookups run at once.
+// cannot starve the lookups), and only a few lookups run at once. A
+// command's work within its own window does not wait (nothing of it is
+// being deferred yet); after the window, its lookups may wait behind its
+// own deferred response, and in a burst more commands then pass their
+// window and are deferred: what the window is for.
 
 // maxAckWait bounds how long a lookup waits for acknowledgements.
 const maxAckWait = 250 * time.Millisecond

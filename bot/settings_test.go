@@ -417,3 +417,37 @@ func TestAccessLists(t *testing.T) {
 		}
 	})
 }
+
+// slowSettings is a settings store that takes a while to read.
+type slowSettings struct {
+	*sqlite.DB
+	delay time.Duration
+}
+
+func (s slowSettings) GuildSettings(ctx context.Context, guildID string) (store.Settings, error) {
+	time.Sleep(s.delay)
+	return s.DB.GuildSettings(ctx, guildID)
+}
+
+// A /storybot reply slower than the acknowledgement window is acknowledged
+// privately and stays private: the server's settings never show to the
+// channel.
+func TestSlowAdminReplyStaysPrivate(t *testing.T) {
+	db := openDB(t, filepath.Join(t.TempDir(), "s.db"))
+	h := withSettings(t, db, nil, func(c *bot.Config) { c.Settings = slowSettings{DB: db, delay: 300 * time.Millisecond} })
+	in := h.send(t, admin("32", "settings show"))
+	cb := h.wait(t, ok(fakediscord.KindCallback, in.ID))
+	typ, _ := cb.Callback()
+	if m := decode(t, cb.Body); typ != 5 || m.Flags&64 == 0 {
+		t.Fatalf("got callback type %d flags %d, want a private deferred response (5, 64)", typ, m.Flags)
+	}
+	e := h.wait(t, final(in.ID))
+	if m := decode(t, e.Body); !strings.Contains(m.Content, "settings for this server") {
+		t.Errorf("got %q, want the settings in the private response's edit", m.Content)
+	}
+	for _, r := range h.fake.Requests() {
+		if r.InteractionID == in.ID && (r.Kind == fakediscord.KindFollowup || r.Kind == fakediscord.KindDelete) {
+			t.Errorf("got a %s, want the private response edited", r.Kind)
+		}
+	}
+}

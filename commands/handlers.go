@@ -108,6 +108,9 @@ func AdminHandler(c AdminConfig) Handler {
 		now = time.Now
 	}
 	return HandlerFunc(func(ctx context.Context, r *Request) (Reply, error) {
+		if r.Autocomplete {
+			return Reply{}, nil // no option of /storybot completes; never a write
+		}
 		if r.Guild == "" {
 			return refuse(OutcomeBadInput, "/storybot works in a server: its settings are the server's."), nil
 		}

@@ -13,10 +13,11 @@ import (
 	"github.com/storybot/storybot/store"
 )
 
-// The policy every transport shares, as middleware: the operator's access
-// lists, a rate limit per user, the server's channels, and the model's
-// gate with its daily budgets. Each runs for autocomplete too, where a
-// refusal means no choices.
+// The policy the Discord transports share, as middleware: the operator's
+// access lists, a rate limit per user, the server's channels, and the
+// model's gate with its daily budgets. The lists and the channels apply to
+// autocomplete too, where a refusal means no choices; the rate limit and
+// the budgets do not.
 
 // AccessLists are the operator's allow and deny lists (BOT_ALLOW_USERS,
 // BOT_DENY_USERS, BOT_ALLOW_ROLES, BOT_DENY_ROLES, BOT_ALLOW_GUILDS,
@@ -209,7 +210,7 @@ func (p *Policy) Remember(s store.Settings) { p.settings.put(s, p.now()) }
 
 // Middleware applies the policy.
 func (p *Policy) Middleware(next Handler) Handler {
-	return HandlerFunc(func(ctx context.Context, r *Request) (Reply, error) {
+	return HandlerFunc(func(ctx context.Context, r *Request) (rep Reply, err error) {
 		if r.Command == "storybot" && !r.Autocomplete {
 			return next.Serve(ctx, r) // the server's admins, wherever they are
 		}
@@ -223,15 +224,20 @@ func (p *Policy) Middleware(next Handler) Handler {
 			return refuse(OutcomeRefused, msg), nil
 		}
 		if r.Autocomplete {
+			if !known {
+				return Reply{Outcome: OutcomeRefused}, nil // the server may keep storybot out of this channel
+			}
 			return next.Serve(ctx, r)
 		}
 		g := p.gate(ctx, s, known, r)
-		r.Offline, r.Note = g.offline, g.note
-		rep, err := next.Serve(ctx, r)
+		r.Offline = g.offline
+		// Settled however the handler ends, a panic included: a reserved
+		// call the model did not answer is given back.
+		defer func() { p.settle(ctx, r, g, rep) }()
+		rep, err = next.Serve(ctx, r)
 		if rep.Note == "" {
 			rep.Note = g.note
 		}
-		p.settle(ctx, r, g, rep)
 		return rep, err
 	})
 }

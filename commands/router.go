@@ -14,7 +14,7 @@ import (
 // Request is one command as a transport decoded it (the gateway, the HTTP
 // endpoint, the terminal): its options read once into fields, and who sent
 // it from where. Middleware fills in what policy decided (Settings,
-// Offline, Note) before the handler runs.
+// Offline) before the handler runs.
 type Request struct {
 	// Command is the command's name ("story", "ask", "storybot") and Path
 	// its subcommand, if any ("settings set").
@@ -34,8 +34,7 @@ type Request struct {
 	Roles                []string
 	// Admin reports that the user may change the server's settings
 	// (Manage Server or Administrator on Discord; always on the terminal).
-	Admin  bool
-	Locale string
+	Admin bool
 
 	// Draft, when set by the transport, gets the reply's text so far while
 	// the model writes, checked (generate.Job.Draft).
@@ -47,7 +46,6 @@ type Request struct {
 	// Set by middleware.
 	Settings store.Settings     // the server's settings; the defaults in a DM
 	Offline  *generate.Fallback // keeps the model out of the reply, saying why
-	Note     string             // for the reply: why the model was kept out
 }
 
 // Option returns the string option name, "" when not given.

@@ -142,3 +142,31 @@ func TestPolicyMiddleware(t *testing.T) {
 		t.Errorf("/storybot in another channel: got %+v, want it served (the server's admins, wherever they are)", rep)
 	}
 }
+
+// An autocomplete never runs /storybot's changes, and gets no choices
+// while the server's settings cannot be read.
+func TestAutocompleteNeverWrites(t *testing.T) {
+	st := &budgets{s: store.Settings{GuildID: "g"}}
+	rt := &commands.Router{}
+	rt.Handle("storybot", commands.AdminHandler(commands.AdminConfig{Store: st, Log: quiet()}))
+	req := &commands.Request{Command: "storybot", Path: "settings set", Autocomplete: true, Guild: "g", Admin: true,
+		Changes: []commands.Change{{Name: commands.SettingStyle, Value: "brief"}}}
+	if _, err := rt.Serve(context.Background(), req); err != nil || st.s.Style != "" {
+		t.Errorf("got style %q, %v; want nothing changed", st.s.Style, err)
+	}
+}
+
+// failing is a settings store that cannot be read.
+type failing struct{ budgets }
+
+func (failing) GuildSettings(context.Context, string) (store.Settings, error) {
+	return store.Settings{}, errors.New("disk on fire")
+}
+
+func TestAutocompleteUnknownSettings(t *testing.T) {
+	p := &commands.Policy{Store: &failing{}, Log: quiet()}
+	rep, err := router(p.Middleware).Serve(context.Background(), &commands.Request{Command: "story", Guild: "g2", Autocomplete: true})
+	if err != nil || rep.Outcome != commands.OutcomeRefused || rep.Message != "" {
+		t.Errorf("got %+v, %v; want no choices", rep, err)
+	}
+}

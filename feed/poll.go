@@ -41,7 +41,7 @@ type Source struct {
 }
 
 // Poster posts a story to a Discord channel and returns the message's ID.
-// *bot.Bot satisfies it. An error with a method NotSent() bool that returns
+// commands.Poster satisfies it (the bot sends). An error with a method NotSent() bool that returns
 // true says the message was surely not created: the post is tried again on
 // a later round. After any other error it may have been, and the post is
 // not tried again, so a story is never posted twice.

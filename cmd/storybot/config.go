@@ -44,6 +44,12 @@ type Config struct {
 }
 
 // String describes c without its secrets.
+// GoString is String: %#v never prints a secret either.
+func (c Config) GoString() string { return c.String() }
+
+// LogValue is String, for log/slog: a Config logged never shows a secret.
+func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
 func (c Config) String() string {
 	return fmt.Sprintf("DATABASE_URL=%s LLM_MODE=%q %v PROMPTS_DIR=%q %v DISCORD_INTERACTIONS_ADDR=%q FEEDS=%d HTTP_ADDR=%q",
 		redactURL(c.DB), c.LLMMode, c.LLM, c.Prompts, c.Bot, c.InteractionsAddr, len(c.Feeds.sources), c.HTTPAddr)

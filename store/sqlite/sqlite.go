@@ -103,7 +103,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	sqldb.SetMaxOpenConns(4 * runtime.NumCPU())
 	sqldb.SetMaxIdleConns(4 * runtime.NumCPU())
 	db := &DB{db: sqldb, now: time.Now}
-	if err := db.migrate(ctx); err != nil {
+	if err := db.migrateRetrying(ctx); err != nil {
 		sqldb.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
@@ -119,6 +119,40 @@ func (db *DB) Close() error {
 	db.stmts = nil
 	db.mu.Unlock()
 	return db.db.Close()
+}
+
+// migrateBusyFor bounds how long Open retries a migration that found the
+// database busy.
+const migrateBusyFor = 10 * time.Second
+
+// migrateRetrying is migrate, tried again while the database is busy: when
+// several processes create a new database at once, SQLite can answer
+// SQLITE_BUSY at once, without its busy timeout, while another one
+// switches the file to WAL or applies a migration.
+func (db *DB) migrateRetrying(ctx context.Context) error {
+	deadline := time.Now().Add(migrateBusyFor)
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
+		err := db.migrate(ctx)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return err
+		}
+	}
+}
+
+// isBusy reports whether err is SQLite's SQLITE_BUSY (5) or SQLITE_LOCKED
+// (6), primary or extended.
+func isBusy(err error) bool {
+	var se interface{ Code() int }
+	if !errors.As(err, &se) {
+		return false
+	}
+	c := se.Code() & 0xff
+	return c == 5 || c == 6
 }
 
 // migrate applies the embedded migrations newer than the database's

@@ -57,7 +57,7 @@ func (d *drafter) start(r Responder, i *discordgo.Interaction) {
 	go d.loop()
 }
 
-// draft records the answer so far (summarize.Options.Draft). It returns at
+// draft records the checked answer so far (commands.Request.Draft). It returns at
 // once and is safe to call from any goroutine, also after stop.
 func (d *drafter) draft(text string) {
 	d.mu.Lock()

@@ -1,6 +1,12 @@
-// Package commands holds storybot's commands (/story, …) as plain functions
-// that take their dependencies and return the reply as data. The Discord bot
-// and the terminal call the same function and render the reply their own way.
+// Package commands holds storybot's commands (/story, /ask, /storybot) as
+// plain functions that take their dependencies and return the reply as
+// data, and the Router every transport answers through: handlers that take
+// a typed Request and return a Reply, behind middleware that is the
+// policy (the operator's access lists, a rate limit per user, each
+// server's channels, the model's gate with its daily budgets). The Discord
+// bot and the terminal call the same handlers and render the reply their
+// own way. Adding a command is a handler here and its definition in the
+// transport.
 package commands
 
 import (
@@ -30,8 +36,9 @@ type Summarizer interface {
 type Deps struct {
 	Stories    Stories
 	Summarizer Summarizer
-	// Draft, when set, gets the model's unchecked answer so far while it
-	// writes (summarize.Options.Draft), for a reply that is edited live.
+	// Draft, when set, gets the model's answer so far while it writes,
+	// whole sentences that passed the checks (summarize.Options.Draft), for
+	// a reply that is edited live.
 	Draft func(text string)
 	// Offline, when set, keeps the model out of this reply: the summary is
 	// extractive and says why (summarize.Options.Offline).

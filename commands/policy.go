@@ -15,9 +15,9 @@ import (
 
 // The policy the Discord transports share, as middleware: the operator's
 // access lists, a rate limit per user, the server's channels, and the
-// model's gate with its daily budgets. The lists and the channels apply to
-// autocomplete too, where a refusal means no choices; the rate limit and
-// the budgets do not.
+// model's gate with its daily budgets. The lists, the channels and a rate
+// limit of its own apply to autocomplete too, where a refusal means no
+// choices; the budgets do not.
 
 // AccessLists are the operator's allow and deny lists (BOT_ALLOW_USERS,
 // BOT_DENY_USERS, BOT_ALLOW_ROLES, BOT_DENY_ROLES, BOT_ALLOW_GUILDS,
@@ -72,14 +72,28 @@ func Access(a AccessLists, log *slog.Logger) Middleware {
 	}
 }
 
+// Autocomplete's own rate limit per user: a burst as long as a title typed
+// quickly, then four a second. Discord asks as the user types, so this is
+// far above what a person sends, and far below a flood of lookups.
+const (
+	AutocompleteBurst = 20
+	AutocompleteEvery = 250 * time.Millisecond
+)
+
 // RateLimit is the middleware that lets each user run burst commands at
-// once and one more every every (a token bucket per user); autocomplete is
-// not counted. A user over the limit is told when to try again.
+// once and one more every every (a token bucket per user). Autocomplete
+// has a bucket of its own (AutocompleteBurst, AutocompleteEvery), so
+// typing never costs a command; one over its limit gets no choices. A user
+// over the commands' limit is told when to try again.
 func RateLimit(burst int, every time.Duration, now func() time.Time, log *slog.Logger) Middleware {
 	l := newUserLimiter(burst, every, now)
+	auto := newUserLimiter(AutocompleteBurst, AutocompleteEvery, now)
 	return func(next Handler) Handler {
 		return HandlerFunc(func(ctx context.Context, r *Request) (Reply, error) {
 			if r.Autocomplete {
+				if ok, _ := auto.allow(r.User); !ok {
+					return Reply{Outcome: OutcomeRateLimited}, nil
+				}
 				return next.Serve(ctx, r)
 			}
 			if ok, retry := l.allow(r.User); !ok {

@@ -72,7 +72,17 @@ func TestRateLimitMiddleware(t *testing.T) {
 		}
 	}
 	if rep, _ := rt.Serve(context.Background(), &commands.Request{Command: "story", User: "u1", Autocomplete: true}); rep.Outcome != "" {
-		t.Errorf("autocomplete: got outcome %q, want it not counted", rep.Outcome)
+		t.Errorf("autocomplete: got outcome %q, want it not counted against commands", rep.Outcome)
+	}
+	// Autocomplete has a bucket of its own.
+	limited := 0
+	for range commands.AutocompleteBurst + 5 {
+		if rep, _ := rt.Serve(context.Background(), &commands.Request{Command: "story", User: "u3", Autocomplete: true}); rep.Outcome == commands.OutcomeRateLimited {
+			limited++
+		}
+	}
+	if limited != 5 {
+		t.Errorf("autocomplete flood: got %d limited of %d, want 5", limited, commands.AutocompleteBurst+5)
 	}
 	if rep, _ := rt.Serve(context.Background(), &commands.Request{Command: "story", User: "u2"}); rep.Outcome != "" {
 		t.Errorf("another user: got outcome %q, want ok", rep.Outcome)

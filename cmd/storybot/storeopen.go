@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"regexp"
 	"strings"
 
 	cmds "github.com/storybot/storybot/commands"
@@ -75,11 +76,21 @@ func (sf *storeFlags) setting(env *Env) (v, from string) {
 }
 
 // isPostgres reports whether a --db or DATABASE_URL value names a
-// PostgreSQL server (postgres:// or postgresql://) rather than a SQLite file.
+// PostgreSQL server rather than a SQLite file: a postgres:// or
+// postgresql:// URL, or PostgreSQL's keyword form ("host=db user=me
+// password=… dbname=stories"), which pgx reads as well. A keyword-form
+// address is never taken for a file name.
 func isPostgres(v string) bool {
 	lower := strings.ToLower(strings.TrimSpace(v))
-	return strings.HasPrefix(lower, "postgres://") || strings.HasPrefix(lower, "postgresql://")
+	return strings.HasPrefix(lower, "postgres://") || strings.HasPrefix(lower, "postgresql://") || pgKeywords.MatchString(v)
 }
+
+// pgKeywords matches the start of a keyword-form PostgreSQL address.
+var pgKeywords = regexp.MustCompile(`(?i)^\s*(?:host|hostaddr|port|dbname|user|password|sslmode|service|passfile|connect_timeout|application_name)\s*=`)
+
+// pgKeywordPassword matches a password in a keyword-form address, quoted or
+// not.
+var pgKeywordPassword = regexp.MustCompile(`(?i)(\b(?:ssl)?password\s*=\s*)(?:'(?:[^'\\]|\\.)*'|\S*)`)
 
 // sqlitePath returns the SQLite file v, the value of from (--db or
 // DATABASE_URL), names: a path or a sqlite: / file: URL.
@@ -111,7 +122,8 @@ func sqlitePath(v, from string) (string, error) {
 func redactURL(s string) string {
 	scheme, rest, ok := strings.Cut(s, "://")
 	if !ok {
-		return s
+		// PostgreSQL's keyword form, or no URL at all.
+		return pgKeywordPassword.ReplaceAllString(s, "${1}REDACTED")
 	}
 	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
 		rest = "REDACTED@" + rest[at+1:]

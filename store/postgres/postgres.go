@@ -26,6 +26,7 @@ import (
 	"io/fs"
 	"net/url"
 	"path"
+	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -170,6 +171,9 @@ func (db *DB) migrate(ctx context.Context) error {
 // Redact returns connString with any password replaced by xxxxx, fit for a
 // message or a log line.
 func Redact(connString string) string {
+	if !strings.Contains(connString, "://") { // the keyword form: host=… password=…
+		return keywordSecret.ReplaceAllString(connString, "${1}xxxxx")
+	}
 	u, err := url.Parse(connString)
 	if err != nil {
 		return "(an unreadable PostgreSQL URL)"
@@ -191,15 +195,30 @@ func Redact(connString string) string {
 // password, and the one that unlocks an encrypted client key.
 var secretParams = []string{"password", "sslpassword"}
 
+// keywordSecret matches a secret parameter of a keyword-form address and
+// its value, quoted or not.
+var keywordSecret = regexp.MustCompile(`(?i)(\b(?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|\S*)`)
+
 // scrub returns err with every occurrence of connString's password hidden
 // from its message (pgx already redacts its own; this is the belt to those
 // braces). errors.Is and errors.As still see through it.
 func scrub(err error, connString string) error {
+	var secrets []string
+	if !strings.Contains(connString, "://") { // the keyword form
+		for _, m := range keywordSecret.FindAllStringSubmatch(connString, -1) {
+			if pw := strings.Trim(m[2], "'"); pw != "" {
+				secrets = append(secrets, pw, url.QueryEscape(pw), url.PathEscape(pw))
+			}
+		}
+		if len(secrets) == 0 {
+			return err
+		}
+		return &scrubbed{err: err, secrets: secrets}
+	}
 	u, perr := url.Parse(connString)
 	if perr != nil {
 		return err
 	}
-	var secrets []string
 	if pw, ok := u.User.Password(); ok && pw != "" {
 		secrets = append(secrets, pw, url.QueryEscape(pw), url.PathEscape(pw))
 	}

@@ -124,6 +124,8 @@ func TestOpenErrorHidesPassword(t *testing.T) {
 		"postgresql://storybot@127.0.0.1:1/storybot?password=" + secret + "&connect_timeout=5",
 		"postgres://storybot:" + secret + "@127.0.0.1:1/storybot?sslmode=bogus",
 		"postgres://storybot@127.0.0.1:1/storybot?sslmode=require&sslkey=k.pem&sslpassword=" + secret + "&connect_timeout=5",
+		"host=127.0.0.1 port=1 user=storybot password=" + secret + " dbname=storybot connect_timeout=5",
+		"host=127.0.0.1 port=1 user=storybot password='" + secret + " x' dbname=storybot connect_timeout=5",
 	} {
 		_, err := Open(context.Background(), url)
 		if err == nil {
@@ -132,7 +134,7 @@ func TestOpenErrorHidesPassword(t *testing.T) {
 		if strings.Contains(err.Error(), secret) {
 			t.Errorf("the error holds the password: %v", err)
 		}
-		if r := Redact(url); strings.Contains(r, secret) || !strings.Contains(r, "127.0.0.1:1") {
+		if r := Redact(url); strings.Contains(r, secret) || !strings.Contains(r, "127.0.0.1") {
 			t.Errorf("Redact: got %q, want the URL without its password", r)
 		}
 	}

@@ -188,7 +188,7 @@ func (r *Reader) Read(ctx context.Context, feedURL string, channels []string) (R
 	res := Result{Stats: ingest.Stats{Failures: []ingest.Failure{}, Skips: []string{}}}
 	st, err := r.st.FeedState(ctx, feedURL)
 	if err != nil {
-		return res, fmt.Errorf("read feed %s: %w", redact(feedURL), err)
+		return res, fmt.Errorf("read feed %s: %w", Redact(feedURL), err)
 	}
 	res, err = r.read(ctx, st, channels, start.Add(r.cfg.PageBudget), res)
 	res.Elapsed = r.cfg.Now().Sub(start)
@@ -196,7 +196,7 @@ func (r *Reader) Read(ctx context.Context, feedURL string, channels []string) (R
 		return res, nil
 	}
 	if ctx.Err() != nil { // stopped, not the feed's failure
-		return res, fmt.Errorf("read feed %s: %w", redact(feedURL), err)
+		return res, fmt.Errorf("read feed %s: %w", Redact(feedURL), err)
 	}
 	// Record the failure for the backoff; a store that fails here is
 	// reported with it, and the feed is tried again on the next round.
@@ -213,7 +213,7 @@ func (r *Reader) Read(ctx context.Context, feedURL string, channels []string) (R
 	if serr := r.st.PutFeedState(context.WithoutCancel(ctx), st); serr != nil {
 		err = errors.Join(err, serr)
 	}
-	return res, fmt.Errorf("read feed %s: %w", redact(feedURL), err)
+	return res, fmt.Errorf("read feed %s: %w", Redact(feedURL), err)
 }
 
 // State returns what is remembered about the feed at feedURL.

@@ -103,10 +103,10 @@ func newFetcher(c Config) *fetcher {
 // checkScheme allows http and https URLs with a host.
 func checkScheme(u *url.URL) error {
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("%q is not an http or https URL", redact(u.String()))
+		return fmt.Errorf("%q is not an http or https URL", Redact(u.String()))
 	}
 	if u.Host == "" {
-		return fmt.Errorf("%q has no host", redact(u.String()))
+		return fmt.Errorf("%q has no host", Redact(u.String()))
 	}
 	return nil
 }

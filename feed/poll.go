@@ -146,7 +146,7 @@ func (p *Poller) Poll(ctx context.Context) (next time.Time) {
 	for _, src := range p.c.Sources {
 		st, err := p.r.State(ctx, src.URL)
 		if err != nil {
-			p.log.Error("read feed state", "feed", redact(src.URL), "err", err)
+			p.log.Error("read feed state", "feed", Redact(src.URL), "err", err)
 			continue
 		}
 		if due := p.due(st); due.After(now) {
@@ -196,7 +196,7 @@ func (p *Poller) due(st store.FeedState) time.Time {
 // read reads one feed, logs what happened, and reports whether the read
 // failed (not when ctx ended).
 func (p *Poller) read(ctx context.Context, src Source) (failed bool) {
-	log := p.log.With("feed", redact(src.URL))
+	log := p.log.With("feed", Redact(src.URL))
 	res, err := p.r.Read(ctx, src.URL, p.channels(ctx, src.Channels))
 	if err != nil {
 		if ctx.Err() != nil {

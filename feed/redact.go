@@ -9,11 +9,11 @@ import (
 // hides: a private feed's URL often carries its key.
 var secretParams = []string{"token", "key", "secret", "pass", "auth", "sig", "credential"}
 
-// redact returns rawURL fit for logs and errors: its user information and
+// Redact returns rawURL fit for logs, errors and output: its user information and
 // the values of query parameters whose names look secret (token, api_key,
 // password, auth, sig, signature…) replaced by REDACTED. A URL that does
 // not parse is not shown.
-func redact(rawURL string) string {
+func Redact(rawURL string) string {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return "(a URL that does not parse)"

@@ -19,8 +19,8 @@ func TestRedact(t *testing.T) {
 		{"https://u:p@example.com/%zz?token=abc", "(a URL that does not parse)"},
 	}
 	for _, tt := range tests {
-		if got := redact(tt.in); got != tt.want {
-			t.Errorf("redact(%q): got %q, want %q", tt.in, got, tt.want)
+		if got := Redact(tt.in); got != tt.want {
+			t.Errorf("Redact(%q): got %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

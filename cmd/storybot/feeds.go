@@ -81,8 +81,9 @@ type feedReport struct {
 func ingestFeeds(ctx context.Context, env *Env, r *feed.Reader, urls []string, stats *ingest.Stats, quiet bool) ([]feedReport, error) {
 	var reports []feedReport
 	for _, u := range urls {
+		shown := feed.Redact(u) // a private feed's URL may hold its key
 		if !quiet {
-			fmt.Fprintf(env.Err, "ingest: reading %s\n", clean(u))
+			fmt.Fprintf(env.Err, "ingest: reading %s\n", clean(shown))
 		}
 		res, err := r.Read(ctx, u, nil)
 		if ctx.Err() != nil {
@@ -95,11 +96,11 @@ func ingestFeeds(ctx context.Context, env *Env, r *feed.Reader, urls []string, s
 		stats.Failed += res.Failed
 		stats.Failures = append(stats.Failures, res.Failures...)
 		stats.Elapsed += res.Elapsed
-		rep := feedReport{URL: u, NotModified: res.NotModified, Entries: res.Entries, Added: res.Added, Updated: res.Updated,
+		rep := feedReport{URL: shown, NotModified: res.NotModified, Entries: res.Entries, Added: res.Added, Updated: res.Updated,
 			Unchanged: res.Unchanged, Duplicate: res.Duplicate, Failed: res.Failed, TextFromFeed: res.FromFeed}
 		if err != nil {
 			stats.Failed++
-			stats.Failures = append(stats.Failures, ingest.Failure{Source: u, Reason: feedReason(err)})
+			stats.Failures = append(stats.Failures, ingest.Failure{Source: shown, Reason: feedReason(err)})
 			rep.Error = err.Error()
 		}
 		reports = append(reports, rep)

@@ -205,3 +205,21 @@ func TestRunPostsFeedStories(t *testing.T) {
 		t.Errorf("run: exit %d\n%s", code, errb.String())
 	}
 }
+
+// A private feed's credentials (user information, a token in the query)
+// are never printed, on any line or in --json.
+func TestIngestFeedHidesCredentials(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "s.db")
+	const url = "http://alice:hunter2@127.0.0.1:1/feed.xml?token=sekrit&x=1"
+	for _, args := range [][]string{{"ingest", url, "--db", db}, {"ingest", url, "--db", db, "--json"}} {
+		_, out, errs := cli(t, "", args...)
+		for _, secret := range []string{"hunter2", "sekrit"} {
+			if strings.Contains(out+errs, secret) {
+				t.Errorf("%v: the output holds %q:\n%s%s", args, secret, out, errs)
+			}
+		}
+		if !strings.Contains(out+errs, "127.0.0.1:1/feed.xml") {
+			t.Errorf("%v: the output does not name the feed:\n%s%s", args, out, errs)
+		}
+	}
+}

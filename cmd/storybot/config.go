@@ -320,13 +320,47 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 			v = s.def
 		}
 		if err := s.parse(c, v); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", s.name, err))
+			errs = append(errs, fmt.Errorf("%s: %s", s.name, hideKey(err.Error(), v)))
 		}
 	}
 	if len(errs) > 0 {
 		return nil, usageError{errors.Join(errs...)}
 	}
 	return c, nil
+}
+
+// hideKey returns msg, a bad setting's message, without v, the value, when
+// v looks like a key or token pasted into the wrong setting: never quoted
+// back to a terminal or a log.
+func hideKey(msg, v string) string {
+	if !looksLikeKey(v) {
+		return msg
+	}
+	return strings.ReplaceAll(msg, v, "(a value that looks like a key or token, not shown)")
+}
+
+// looksLikeKey reports whether v looks like a secret: a known key prefix,
+// or a long run of letters and digits with both in it and no space.
+func looksLikeKey(v string) bool {
+	v = strings.TrimSpace(v)
+	for _, p := range []string{"sk-", "sk_", "xox", "ghp_", "github_pat_", "Bearer ", "Bot "} {
+		if strings.HasPrefix(v, p) {
+			return true
+		}
+	}
+	if len(v) < 20 || strings.ContainsAny(v, " \t/:") {
+		return false
+	}
+	letters, digits := false, false
+	for _, r := range v {
+		switch {
+		case unicode.IsLetter(r):
+			letters = true
+		case unicode.IsDigit(r):
+			digits = true
+		}
+	}
+	return letters && digits
 }
 
 // writeEnvExample writes .env.example: every setting with its default and

@@ -39,3 +39,27 @@ func TestKeywordFormIsPostgres(t *testing.T) {
 		}
 	}
 }
+
+// A key pasted into the wrong setting is not quoted back.
+func TestBadSettingHidesKey(t *testing.T) {
+	const key = "sk-proj-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c"
+	for _, name := range []string{"BOT_USER_BURST", "LLM_TEMPERATURE", "LOG_LEVEL"} {
+		_, err := loadConfig(func(n string) string {
+			if n == name {
+				return key
+			}
+			return ""
+		})
+		if err == nil || !strings.Contains(err.Error(), name) || strings.Contains(err.Error(), key) || strings.Contains(err.Error(), "4f9a8b7c") {
+			t.Errorf("%s=KEY: got %v, want an error naming %s without the key", name, err, name)
+		}
+	}
+	if _, err := loadConfig(func(n string) string {
+		if n == "BOT_USER_BURST" {
+			return "lots"
+		}
+		return ""
+	}); err == nil || !strings.Contains(err.Error(), `"lots"`) {
+		t.Errorf("BOT_USER_BURST=lots: got %v, want the value quoted back", err)
+	}
+}

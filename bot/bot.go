@@ -137,6 +137,9 @@ type Config struct {
 	// /story and /ask still answer there, with the extractive engine. A DM
 	// has no server, so no server's model roles or budgets apply to it.
 	NoDMModel bool
+	// DM is the operator's daily budget for the model in direct messages
+	// (BOT_DM_USER_CALLS, BOT_DM_CALLS); the zero value is no limit.
+	DM commands.DMBudget
 
 	// Log gets the bot's records (component=bot); nil means slog.Default().
 	Log *slog.Logger
@@ -290,7 +293,7 @@ func New(cfg Config, stories commands.Library, sum commands.Summarizer) (*Bot, e
 func (b *Bot) newRouter(stories commands.Library) *commands.Router {
 	cfg, log := b.cfg, b.log
 	lk := commands.Gated(stories, b.acks, runtime.GOMAXPROCS(0))
-	policy := &commands.Policy{NoDMModel: cfg.NoDMModel, Now: cfg.Now, Log: log}
+	policy := &commands.Policy{NoDMModel: cfg.NoDMModel, DM: cfg.DM, Now: cfg.Now, Log: log}
 	admin := commands.AdminConfig{Policy: policy, CheckFeedChannel: b.checkFeedChannel, Now: cfg.Now, Log: log}
 	if cfg.Settings != nil {
 		policy.Store = commands.GatedBudgets(cfg.Settings, b.acks)

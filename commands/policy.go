@@ -191,11 +191,35 @@ type Policy struct {
 	Store Budgets
 	// NoDMModel keeps the model out of replies in direct messages.
 	NoDMModel bool
+	// DM is the operator's daily budget for the model in direct messages,
+	// which no server's settings cover: a call budget for each user and
+	// one for all of them together. Its use is counted under the server ID
+	// DMUsage. The zero value is no limit.
+	DM DMBudget
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 	Log *slog.Logger
 
 	settings settingsCache
+}
+
+// DMBudget is the operator's daily budget of model calls in direct
+// messages (BOT_DM_USER_CALLS, BOT_DM_CALLS).
+type DMBudget struct {
+	UserCalls store.Limit // each user's
+	Calls     store.Limit // all direct messages' together
+}
+
+// DMUsage is the server ID under which the model's use in direct messages
+// is counted ("storybot settings usage --guild dm").
+const DMUsage = "dm"
+
+// usageGuild is the server r's model use is counted on.
+func usageGuild(r *Request) string {
+	if r.Guild == "" {
+		return DMUsage
+	}
+	return r.Guild
 }
 
 // SettingsTTL is how long a server's settings are kept: a change made by
@@ -367,8 +391,10 @@ func (p *Policy) gate(ctx context.Context, s store.Settings, known bool, r *Requ
 	case r.Guild == "" && p.NoDMModel:
 		g.offline = &generate.Fallback{Code: generate.FallbackNoAccess, Reason: "this storybot does not use the model in direct messages"}
 		return g
-	case p.Store == nil || r.Guild == "":
+	case p.Store == nil:
 		return g
+	case r.Guild == "":
+		return p.reserve(ctx, r, g, store.Budget{UserCalls: p.DM.UserCalls, ServerCalls: p.DM.Calls}, now)
 	case !known:
 		g.offline = &generate.Fallback{Code: generate.FallbackError, Reason: "storybot could not read this server's settings; please try again in a minute"}
 		return g
@@ -378,12 +404,18 @@ func (p *Policy) gate(ctx context.Context, s store.Settings, known bool, r *Requ
 		g.offline = &generate.Fallback{Code: generate.FallbackNoAccess, Reason: "on this server the model's replies are for some roles only"}
 		return g
 	}
-	if !s.Budget.Any() {
+	return p.reserve(ctx, r, g, s.Budget, now)
+}
+
+// reserve reserves the model call for r against budget b, on r's server
+// or on DMUsage, and says what to tell the user when b is spent.
+func (p *Policy) reserve(ctx context.Context, r *Request, g gate, b store.Budget, now time.Time) gate {
+	if !b.Any() {
 		return g
 	}
 	ctx, cancel := context.WithTimeout(ctx, usageTimeout)
 	defer cancel()
-	spent, err := p.Store.ReserveCall(ctx, r.Guild, r.User, g.day, s.Budget)
+	spent, err := p.Store.ReserveCall(ctx, usageGuild(r), r.User, g.day, b)
 	if err != nil {
 		p.Log.Error("reserve a model call; no model for this reply", "guild", r.Guild, "err", err)
 		g.offline = &generate.Fallback{Code: generate.FallbackError, Reason: "storybot could not check this server's daily model budget; please try again in a minute"}
@@ -394,7 +426,10 @@ func (p *Policy) gate(ctx context.Context, s store.Settings, known bool, r *Requ
 		return g
 	}
 	whose := "your"
-	if spent == store.ServerBudget {
+	switch {
+	case spent == store.ServerBudget && r.Guild == "":
+		whose = "this storybot's direct-message"
+	case spent == store.ServerBudget:
 		whose = "this server's"
 	}
 	g.offline = &generate.Fallback{Code: generate.FallbackBudget, Reason: whose + " daily model budget is used up (it starts again at midnight UTC)"}
@@ -411,7 +446,7 @@ func (p *Policy) gate(ctx context.Context, s store.Settings, known bool, r *Requ
 // or a call that failed before an answer. The call reserved for it is kept
 // when the model answered and given back when not.
 func (p *Policy) settle(ctx context.Context, r *Request, g gate, rep Reply) {
-	if p.Store == nil || r.Guild == "" {
+	if p.Store == nil {
 		return
 	}
 	var calls, tokens int64
@@ -426,7 +461,7 @@ func (p *Policy) settle(ctx context.Context, r *Request, g gate, rep Reply) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), usageTimeout)
 	defer cancel()
-	if err := p.Store.AddUsage(ctx, r.Guild, r.User, g.day, calls, tokens); err != nil {
+	if err := p.Store.AddUsage(ctx, usageGuild(r), r.User, g.day, calls, tokens); err != nil {
 		p.Log.Error("record the model usage", "guild", r.Guild, "day", g.day, "calls", calls, "tokens", tokens, "err", err)
 	}
 }

@@ -180,3 +180,31 @@ func TestAutocompleteUnknownSettings(t *testing.T) {
 		t.Errorf("got %+v, %v; want no choices", rep, err)
 	}
 }
+
+// Direct messages have the operator's budget: a user past it gets the
+// extractive reply with a note; the use is counted under DMUsage.
+func TestPolicyDMBudget(t *testing.T) {
+	st := &dmBudgets{}
+	p := &commands.Policy{Store: st, DM: commands.DMBudget{UserCalls: store.Cap(1)}, Log: quiet()}
+	rt := router(p.Middleware)
+	first, _ := rt.Serve(context.Background(), &commands.Request{Command: "story", User: "u"})
+	if first.Message != "ok" || st.guild != commands.DMUsage {
+		t.Errorf("first DM: got %+v, counted on %q; want the model and DMUsage", first, st.guild)
+	}
+	st.spent = store.UserBudget
+	second, _ := rt.Serve(context.Background(), &commands.Request{Command: "story", User: "u"})
+	if second.Message != "offline: "+generate.FallbackBudget || !strings.Contains(second.Note, "budget is used up") {
+		t.Errorf("past the budget: got %+v, want the model kept out with a note", second)
+	}
+}
+
+// dmBudgets is budgets that records the server it was asked about.
+type dmBudgets struct {
+	budgets
+	guild string
+}
+
+func (b *dmBudgets) ReserveCall(ctx context.Context, guild, user, day string, bu store.Budget) (string, error) {
+	b.guild = guild
+	return b.budgets.ReserveCall(ctx, guild, user, day, bu)
+}

@@ -108,7 +108,7 @@ func ApplySetting(s *store.Settings, name, value string) error {
 		}
 		s.ModelRoles = ids
 	case SettingServerCalls, SettingServerTokens, SettingUserCalls, SettingUserTokens:
-		l, err := parseLimit(name, value)
+		l, err := ParseLimit(name, value)
 		if err != nil {
 			return err
 		}
@@ -166,7 +166,10 @@ func parseIDs(name, value, none, mention, what string) ([]string, error) {
 	return ids, nil
 }
 
-func parseLimit(name, value string) (store.Limit, error) {
+// ParseLimit reads a daily budget as typed: a whole number of 0 or more
+// (0 allows no model call), or "none" for no limit. A bad value is a
+// *SettingError naming name.
+func ParseLimit(name, value string) (store.Limit, error) {
 	if strings.EqualFold(value, "none") {
 		return store.Limit{}, nil
 	}

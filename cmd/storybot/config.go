@@ -15,6 +15,8 @@ import (
 	"time"
 	"unicode"
 
+	cmds "github.com/storybot/storybot/commands"
+
 	"github.com/storybot/storybot/bot"
 	"github.com/storybot/storybot/feed"
 	"github.com/storybot/storybot/llm"
@@ -160,6 +162,19 @@ server, so no server's model_roles or budgets apply there: off gives DMs extract
 		parse: func(c *Config, v string) error {
 			on, err := onOff(v)
 			c.Bot.NoDMModel = !on
+			return err
+		}},
+	{name: "BOT_DM_USER_CALLS", def: "5", help: `
+Model calls a day for each user in direct messages, where no server's budget applies: a whole
+number (0 allows none), or none for no limit. Use: storybot settings usage --guild dm`,
+		parse: func(c *Config, v string) (err error) {
+			c.Bot.DM.UserCalls, err = cmds.ParseLimit("BOT_DM_USER_CALLS", v)
+			return err
+		}},
+	{name: "BOT_DM_CALLS", def: "100", help: `
+Model calls a day in all direct messages together: a whole number (0 allows none), or none.`,
+		parse: func(c *Config, v string) (err error) {
+			c.Bot.DM.Calls, err = cmds.ParseLimit("BOT_DM_CALLS", v)
 			return err
 		}},
 

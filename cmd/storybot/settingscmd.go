@@ -82,8 +82,14 @@ func runSettings(ctx context.Context, env *Env, args []string) error {
 	if strings.TrimSpace(id) == "" {
 		return usagef("settings needs the server: --guild ID (or DISCORD_GUILD_ID)")
 	}
-	if id, err = cmds.ParseGuildID(id); err != nil {
-		return usageError{err}
+	switch {
+	case id == cmds.DMUsage && sub == "usage": // the model's use in direct messages
+	case id == cmds.DMUsage:
+		return usagef("--guild dm has no settings: the direct messages' budget is BOT_DM_USER_CALLS and BOT_DM_CALLS")
+	default:
+		if id, err = cmds.ParseGuildID(id); err != nil {
+			return usageError{err}
+		}
 	}
 	db, err := sf.open(ctx, env)
 	if err != nil {
@@ -120,7 +126,11 @@ func runSettings(ctx context.Context, env *Env, args []string) error {
 	if sf.json {
 		return writeJSON(env.Out, usageJSON{GuildID: id, Today: r.Today, Days: r.Days, Top: r.Top, Budget: newBudgetJSON(r.Budget), Resets: r.Resets})
 	}
-	fmt.Fprintf(env.Out, "Model use on server %s:\n%sToday's budgets start again at %s.\n", id, r.Describe(cmds.PlainRefs), r.Resets.Format("2006-01-02 15:04 MST"))
+	where := "server " + id
+	if id == cmds.DMUsage {
+		where = "direct messages (budgets: BOT_DM_USER_CALLS, BOT_DM_CALLS)"
+	}
+	fmt.Fprintf(env.Out, "Model use in %s:\n%sToday's budgets start again at %s.\n", where, r.Describe(cmds.PlainRefs), r.Resets.Format("2006-01-02 15:04 MST"))
 	return nil
 }
 

@@ -16,12 +16,17 @@ import (
 )
 
 // DefaultMaxBodyBytes is the largest request the HTTP interactions endpoint
-// reads unless Config.MaxBodyBytes says otherwise. storybot's own
+// reads unless Config.MaxBodyBytes says otherwise: 64 KiB. storybot's own
 // interactions (a slash command with short string options, an
 // autocomplete) are under 4 KB; Discord's largest, a message command
 // carrying a whole message with its embeds, mentions and components, are
 // tens of kilobytes.
-const DefaultMaxBodyBytes = 1 << 20
+const DefaultMaxBodyBytes = 64 << 10
+
+// MaxBodiesInFlight bounds the request bodies the endpoint reads at once:
+// one more is answered 503 at once. With DefaultMaxBodyBytes that is at
+// most 4 MiB of bodies, however many connections stall mid-body.
+const MaxBodiesInFlight = 64
 
 // The headers Discord signs a request with.
 const (
@@ -56,21 +61,37 @@ func (b *Bot) Interactions() (http.Handler, error) {
 		return nil, errors.New("bot: the HTTP interactions endpoint needs the application's public key")
 	}
 	return &endpoint{
-		b:    b,
-		v:    &Verifier{Key: b.cfg.PublicKey, Window: b.cfg.TimestampWindow, Now: b.cfg.Now},
-		seen: newReplays(2*b.cfg.TimestampWindow, b.cfg.Now),
-		max:  b.cfg.MaxBodyBytes,
-		log:  b.cfg.Log.With("component", "interactions"),
+		b:     b,
+		v:     &Verifier{Key: b.cfg.PublicKey, Window: b.cfg.TimestampWindow, Now: b.cfg.Now},
+		seen:  newReplays(2*b.cfg.TimestampWindow, b.cfg.Now),
+		max:   b.cfg.MaxBodyBytes,
+		slots: make(chan struct{}, MaxBodiesInFlight),
+		log:   b.cfg.Log.With("component", "interactions"),
 	}, nil
 }
 
 // endpoint is the HTTP interactions endpoint.
 type endpoint struct {
-	b    *Bot
-	v    *Verifier
-	seen *replays
-	max  int64
-	log  *slog.Logger
+	b     *Bot
+	v     *Verifier
+	seen  *replays
+	max   int64
+	slots chan struct{} // bodies being read (MaxBodiesInFlight)
+	log   *slog.Logger
+}
+
+// readBody reads r's body, at most e.max bytes, into a buffer of the size
+// its Content-Length gives when it gives one.
+func (e *endpoint) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, e.max)
+	if r.ContentLength < 0 {
+		return io.ReadAll(body)
+	}
+	buf := make([]byte, r.ContentLength)
+	if _, err := io.ReadFull(body, buf); err != nil {
+		return nil, err
+	}
+	return buf, nil
 }
 
 func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -79,11 +100,32 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		plain(w, http.StatusMethodNotAllowed, "use POST")
 		return
 	}
+	// A request refused before its body is read closes its connection:
+	// net/http would otherwise read (and wait for) the unread body before
+	// it sends the answer.
 	if r.ContentLength > e.max {
+		w.Header().Set("Connection", "close")
 		plain(w, http.StatusRequestEntityTooLarge, "request body too large")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, e.max))
+	// What can be checked without the body is, before a byte of it is
+	// read: a request that cannot be valid costs nothing.
+	if err := e.v.CheckHeaders(r.Header.Get(headerSignature), r.Header.Get(headerTimestamp)); err != nil {
+		e.log.Debug("refused a request", "remote", r.RemoteAddr, "reason", err)
+		w.Header().Set("Connection", "close")
+		plain(w, http.StatusUnauthorized, "invalid request signature")
+		return
+	}
+	select {
+	case e.slots <- struct{}{}:
+	default:
+		w.Header().Set("Connection", "close")
+		w.Header().Set("Retry-After", "1")
+		plain(w, http.StatusServiceUnavailable, "too many requests in flight; try again")
+		return
+	}
+	body, err := e.readBody(w, r)
+	<-e.slots
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			plain(w, http.StatusRequestEntityTooLarge, "request body too large")

@@ -1,13 +1,17 @@
 package bot_test
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -378,5 +382,57 @@ func TestInteractionsReplay(t *testing.T) {
 	}
 	if code, reply, _ := do(t, signed(t, e.url, body)); code != http.StatusConflict {
 		t.Errorf("again: got %d %s, want 409", code, reply)
+	}
+}
+
+// The endpoint is bounded: a request that cannot be valid is refused
+// before its body is read, one too large before a byte of it, and stalled
+// bodies hold at most bot.MaxBodiesInFlight readers (64 KiB each at most): one
+// more is answered 503 at once.
+func TestEndpointBounded(t *testing.T) {
+	e := startEndpoint(t, setup{})
+	u, err := url.Parse(e.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := strconv.FormatInt(clock.Unix(), 10)
+	sig := strings.Repeat("ab", ed25519.SignatureSize) // the right form, not the right signature
+	stall := func(ts string, length int) net.Conn {
+		t.Helper()
+		c, err := net.Dial("tcp", u.Host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n%s: %s\r\n%s: %s\r\nContent-Length: %d\r\n\r\n{",
+			u.Path, u.Host, "X-Signature-Ed25519", sig, "X-Signature-Timestamp", ts, length)
+		return c
+	}
+	status := func(c net.Conn, wait time.Duration) int {
+		c.SetReadDeadline(time.Now().Add(wait))
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			return 0 // no answer yet: the body is being waited for
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := status(stall("1", 60_000), 5*time.Second); got != http.StatusUnauthorized {
+		t.Errorf("an old timestamp, body never sent: got %d, want 401 at once", got)
+	}
+	if got := status(stall(ts, 1<<20), 5*time.Second); got != http.StatusRequestEntityTooLarge {
+		t.Errorf("1 MiB announced: got %d, want 413 at once", got)
+	}
+	for range bot.MaxBodiesInFlight {
+		stall(ts, 60_000)
+	}
+	for attempt := 0; ; attempt++ {
+		got := status(stall(ts, 60_000), 500*time.Millisecond)
+		if got == http.StatusServiceUnavailable {
+			break
+		}
+		if got != 0 || attempt == 20 {
+			t.Fatalf("with %d+%d stalled bodies: got %d, want 503", bot.MaxBodiesInFlight, attempt+1, got)
+		}
 	}
 }

@@ -47,8 +47,10 @@ var errTooLate = errors.New("the HTTP request ended before the initial response"
 //
 // A request must be a POST of at most Config.MaxBodyBytes (else 405 or
 // 413) signed with the application's key within Config.TimestampWindow
-// (else 401); the signature is checked before anything else is read from
-// the body. A PING is answered with a PONG. A command or an autocomplete is
+// (else 401): the signature's form and the timestamp are checked from the
+// headers before the body is read, at most MaxBodiesInFlight bodies are
+// read at once (else 503), and the signature is checked before anything in
+// the body is parsed. A PING is answered with a PONG. A command or an autocomplete is
 // handled as one from the gateway (see Handle): the initial response (the
 // deferred acknowledgement, the autocomplete choices, an ephemeral message)
 // is the HTTP reply, sent at once, and the rest of the work goes on in the

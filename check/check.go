@@ -78,12 +78,6 @@ func (c *Checker) Text(text string) []Finding {
 	return c.appendLinks(out, text)
 }
 
-// Text checks one text against source and instructions: New(source,
-// instructions).Text(text).
-func Text(text, source, instructions string) []Finding {
-	return New(source, instructions).Text(text)
-}
-
 func (c *Checker) lower() string {
 	if c.lowerSource == "" && c.source != "" {
 		c.lowerSource = lower(c.source)

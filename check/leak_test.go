@@ -9,7 +9,7 @@ import (
 func TestLeaks(t *testing.T) {
 	// A run the source holds too is a quotation, not a leak.
 	src := "The notice said to answer using only the numbered passages you are given, it said."
-	if f := check.Text("Answer using only the numbered passages you are given, it said.", src, "Answer using only the numbered passages you are given, it said nothing else."); len(f) != 0 {
+	if f := check.New(src, "Answer using only the numbered passages you are given, it said nothing else.").Text("Answer using only the numbered passages you are given, it said."); len(f) != 0 {
 		t.Errorf("a run the source holds: got %v, want no finding", f)
 	}
 

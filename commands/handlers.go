@@ -18,9 +18,9 @@ type Titles interface {
 	Titles(ctx context.Context, prefix string, limit int) ([]store.Title, error)
 }
 
-// MaxChoices is the most autocomplete choices a reply holds (Discord's
+// maxChoices is the most autocomplete choices a reply holds (Discord's
 // limit).
-const MaxChoices = 25
+const maxChoices = 25
 
 // choices answers an autocomplete with the titles that start with what the
 // user typed.
@@ -28,7 +28,7 @@ func choices(ctx context.Context, t Titles, r *Request) (Reply, error) {
 	if t == nil {
 		return Reply{}, nil
 	}
-	ts, err := t.Titles(ctx, strings.TrimSpace(r.Option(r.Focused)), MaxChoices)
+	ts, err := t.Titles(ctx, strings.TrimSpace(r.Option(r.Focused)), maxChoices)
 	if err != nil {
 		return Reply{}, fmt.Errorf("autocomplete: %w", err)
 	}
@@ -168,7 +168,7 @@ func AdminHandler(c AdminConfig) Handler {
 		case errors.As(err, &se):
 			m := se.Error()
 			if se.Name == "" {
-				m = Capitalize(m)
+				m = capitalize(m)
 			}
 			return refuse(OutcomeBadInput, "Nothing was changed. "+m+"."), nil
 		case err != nil:

@@ -434,7 +434,7 @@ func (p *Policy) reserve(ctx context.Context, r *Request, g gate, b store.Budget
 	}
 	g.offline = &generate.Fallback{Code: generate.FallbackBudget, Reason: whose + " daily model budget is used up (it starts again at midnight UTC)"}
 	g.note = fmt.Sprintf("%s daily model budget is used up, so this reply was written without the model. It starts again <t:%d:R>.",
-		Capitalize(whose), store.NextDay(now).Unix())
+		capitalize(whose), store.NextDay(now).Unix())
 	p.Log.Info("model budget used up", "guild", r.Guild, "whose", spent)
 	return g
 }
@@ -466,8 +466,8 @@ func (p *Policy) settle(ctx context.Context, r *Request, g gate, rep Reply) {
 	}
 }
 
-// Capitalize returns s with its first letter in upper case.
-func Capitalize(s string) string {
+// capitalize returns s with its first letter in upper case.
+func capitalize(s string) string {
 	if s == "" {
 		return s
 	}

@@ -56,9 +56,9 @@ func timedOut() *Fallback {
 	return &Fallback{Code: FallbackTimeout, Reason: "the model did not answer in time"}
 }
 
-// FallbackFor turns a model error into a Fallback saying why the model's
+// fallbackFor turns a model error into a Fallback saying why the model's
 // answer could not be used.
-func FallbackFor(err error) *Fallback {
+func fallbackFor(err error) *Fallback {
 	var e *llm.Error
 	if !errors.As(err, &e) {
 		if errors.Is(err, context.DeadlineExceeded) {
@@ -97,13 +97,13 @@ func FallbackFor(err error) *Fallback {
 	return fb
 }
 
-// ModelAnswered reports whether a model call that returned err got a
+// modelAnswered reports whether a model call that returned err got a
 // completion back from the server, whatever it was worth: err is nil, or
 // says the reply was empty, cut short or malformed. Such a call is one the
 // server may charge for, whether or not it reported its token usage; one
 // that failed before any answer (a timeout, no connection, an error
 // status, the breaker or storybot's own cap) is not.
-func ModelAnswered(err error) bool {
+func modelAnswered(err error) bool {
 	if err == nil {
 		return true
 	}

@@ -224,7 +224,7 @@ type Meta struct {
 	Usage llm.Usage `json:"usage"`
 	// ModelAnswered reports that a model call made for this result (by
 	// this request, or by an identical one it shared the call with) got a
-	// completion back (see ModelAnswered), whether it was accepted or
+	// completion back (see modelAnswered), whether it was accepted or
 	// rejected: the call cost something, even when Usage is zero. False
 	// for a cached result and when the model failed or was not asked.
 	ModelAnswered bool `json:"-"`
@@ -310,7 +310,7 @@ type call struct {
 	cached   bool      // rec came from the cache after all
 	fb       *Fallback // when not
 	usage    llm.Usage
-	answered bool // a completion came back (ModelAnswered)
+	answered bool // a completion came back (modelAnswered)
 	err      error
 	findings []check.Finding
 }
@@ -344,7 +344,7 @@ func modelCall[T any](ctx context.Context, k *Kernel, log *slog.Logger, job Job[
 	}
 	usage := llm.Usage{PromptTokens: rep.Usage.PromptTokens, CompletionTokens: rep.Usage.CompletionTokens}
 	if err != nil {
-		return call{fb: FallbackFor(err), usage: usage, answered: ModelAnswered(err), err: err}
+		return call{fb: fallbackFor(err), usage: usage, answered: modelAnswered(err), err: err}
 	}
 	c, findings := verdict(job, check.Clean(rep.Text), chk)
 	if c.Fallback != nil {

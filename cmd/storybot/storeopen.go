@@ -13,7 +13,6 @@ import (
 	"github.com/storybot/storybot/feed"
 	"github.com/storybot/storybot/generate"
 	"github.com/storybot/storybot/ingest"
-	"github.com/storybot/storybot/retrieve"
 	"github.com/storybot/storybot/store/postgres"
 	"github.com/storybot/storybot/store/sqlite"
 )
@@ -24,7 +23,6 @@ type storyStore interface {
 	cmds.Library // Get, Search, Latest, Titles, SearchAny, DocFreq
 	ingest.Putter
 	generate.Cache
-	retrieve.Index
 	feedStore
 	Count(ctx context.Context) (int, error)
 	Ping(ctx context.Context) error

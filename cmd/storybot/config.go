@@ -228,7 +228,7 @@ Each new entry's page is fetched and its main text stored. Empty = no feeds.`,
 		parse: func(c *Config, v string) error {
 			for _, u := range splitList(v) {
 				if !isFeedURL(u) {
-					return fmt.Errorf("%q is not an http:// or https:// URL", redactURL(u))
+					return fmt.Errorf("%q is not an http:// or https:// URL", feed.Redact(u))
 				}
 				if !slices.ContainsFunc(c.Feeds.sources, func(s feed.Source) bool { return s.URL == u }) {
 					c.Feeds.sources = append(c.Feeds.sources, feed.Source{URL: u})
@@ -246,11 +246,11 @@ Channel, Send Messages and Embed Links there. A feed's stories at its first read
 				u, ch, ok := cutLast(pair, "=")
 				switch n := slices.IndexFunc(c.Feeds.sources, func(s feed.Source) bool { return s.URL == u }); {
 				case !ok:
-					return fmt.Errorf("%q is not FEED_URL=CHANNEL_ID", redactURL(pair))
+					return fmt.Errorf("%q is not FEED_URL=CHANNEL_ID", feed.Redact(pair))
 				case !store.IsSnowflake(ch):
-					return fmt.Errorf("in %q, %q is not a channel ID (17 to 20 digits: in Discord, right-click the channel and Copy Channel ID)", redactURL(pair), ch)
+					return fmt.Errorf("in %q, %q is not a channel ID (17 to 20 digits: in Discord, right-click the channel and Copy Channel ID)", feed.Redact(pair), ch)
 				case n < 0:
-					return fmt.Errorf("%s is not in FEEDS; list it there too", redactURL(u))
+					return fmt.Errorf("%s is not in FEEDS; list it there too", feed.Redact(u))
 				case !slices.Contains(c.Feeds.sources[n].Channels, ch):
 					c.Feeds.sources[n].Channels = append(c.Feeds.sources[n].Channels, ch)
 				}

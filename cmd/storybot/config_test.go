@@ -63,3 +63,22 @@ func TestBadSettingHidesKey(t *testing.T) {
 		t.Errorf("BOT_USER_BURST=lots: got %v, want the value quoted back", err)
 	}
 }
+
+// A feed's key in FEEDS or FEED_CHANNELS is never quoted in a settings
+// error.
+func TestFeedSettingsHideKeys(t *testing.T) {
+	for name, value := range map[string]string{
+		"FEEDS":         "ftp://u:hunter2@example.com/f?token=sekrit",
+		"FEED_CHANNELS": "https://u:hunter2@example.com/f?token=sekrit=notachannel",
+	} {
+		_, err := loadConfig(func(n string) string {
+			if n == name {
+				return value
+			}
+			return ""
+		})
+		if err == nil || strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "sekrit") {
+			t.Errorf("%s: got %v, want an error without the key", name, err)
+		}
+	}
+}

@@ -50,7 +50,7 @@ anything failed.`)
 	paths, urls := splitURLArgs(paths)
 	for _, p := range paths {
 		if scheme, _, ok := strings.Cut(p, "://"); ok && !strings.ContainsAny(scheme, `/\.`) {
-			return usagef("%s: storybot reads feeds over http:// and https:// only; give a feed URL, a file, a folder or -", redactURL(p))
+			return usagef("%s: storybot reads feeds over http:// and https:// only; give a feed URL, a file, a folder or -", feed.Redact(p))
 		}
 	}
 	db, err := sf.open(ctx, env)
